@@ -1,0 +1,191 @@
+"""The ``cdmx`` command: a thin shell over the :mod:`ocds_cdmx` API.
+
+Exit codes: 0 fine, 1 the data has problems, 2 usage or input/output errors.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import __version__
+from .messages import LANGS, default_lang, input_error_text
+from .report import write_json, write_text
+from .schema import TAGS, SchemaError, SchemaStore, fetch
+from .validate import validate
+
+SCHEMA_DIR_HELP = (
+    "Directory with the OCDS schemas (layout of ../shared/ocds: 1__1__5/…, extensions/…). "
+    "Default: $CDMX_SCHEMA_DIR, then the user cache, then download."
+)
+
+
+def _lang_option(f):
+    return click.option(
+        "--lang",
+        type=click.Choice(LANGS),
+        default=None,
+        help="Language of the messages (es or en). Default: from the locale.",
+    )(f)
+
+
+def _schema_options(f):
+    f = click.option("--schema-dir", type=click.Path(file_okay=False), default=None, help=SCHEMA_DIR_HELP)(f)
+    f = click.option(
+        "--offline", is_flag=True, default=None, help="Never download: use only local schemas and extensions."
+    )(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cdmx")
+def main() -> None:
+    """Publish and check Mexico City's procurement data as OCDS 1.1.
+
+    \b
+    cdmx validate FILE…      every problem in release or record packages
+    cdmx schema fetch|where  offline copies of the OCDS schemas and extensions
+
+    Exit codes: 0 fine, 1 the data has problems, 2 usage or unreadable input.
+    """
+
+
+@main.command("validate")
+@click.argument("sources", nargs=-1, required=True, metavar="FILE…")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="text: a report for people; json: one JSON document (shape in the README).",
+)  # fmt: skip
+@click.option(
+    "--ocid-prefix",
+    default=None,
+    metavar="PREFIX",
+    help="The publisher's registered OCID prefix (e.g. ocds-87sd3t): every OCID must start with it, exactly.",
+)
+@click.option(
+    "--schema-version",
+    type=click.Choice(sorted(TAGS)),
+    default=None,
+    help="Validate against this OCDS version whatever the data declares.",
+)
+@click.option("--encoding", default=None, help="Read the files in this encoding (e.g. latin-1). Default: UTF-8/UTF-16.")
+@click.option("--no-quality", is_flag=True, help="Only the Review Tool's checks: skip references, coherence and Mexican data checks.")
+@click.option(
+    "--max-locations", type=click.IntRange(min=0), default=100, show_default=True,
+    help="Locations kept for each kind of problem (0: all).",
+)  # fmt: skip
+@click.option("--no-statistics", is_flag=True, help="Leave the key field information out of the text report.")
+@_schema_options
+@_lang_option
+def validate_command(
+    sources: tuple[str, ...],
+    fmt: str,
+    ocid_prefix: str | None,
+    schema_version: str | None,
+    encoding: str | None,
+    no_quality: bool,
+    max_locations: int,
+    no_statistics: bool,
+    schema_dir: str | None,
+    offline: bool | None,
+    lang: str | None,
+) -> None:
+    """Check OCDS release or record packages and explain every problem.
+
+    FILE… are files (JSON, JSON Lines, concatenated JSON, gzip), directories, or - for standard input.
+
+    \b
+    Examples:
+      cdmx validate releases.json
+      cdmx validate --ocid-prefix ocds-87sd3t --lang es data/
+      cdmx validate --format json releases.json.gz > report.json
+    """
+    lang = lang or default_lang()
+    stderr = Console(stderr=True)
+    show_progress = fmt == "text" and stderr.is_terminal
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}"),
+                        TimeElapsedColumn(), console=stderr, transient=True, disable=not show_progress)  # fmt: skip
+    with progress:
+        task = progress.add_task("validate", total=None)
+        result = validate(
+            list(sources),
+            schema_dir=schema_dir,
+            offline=offline,
+            ocid_prefix=ocid_prefix,
+            schema_version=schema_version,
+            encoding=encoding,
+            quality_checks=not no_quality,
+            max_locations=max_locations,
+            progress=lambda n: progress.update(task, completed=n),
+        )
+    if fmt == "json":
+        write_json(result, lang, sys.stdout)
+    else:
+        write_text(result, lang, Console(highlight=False, soft_wrap=True), show_statistics=not no_statistics)
+    sys.exit(result.exit_code)
+
+
+@main.group("schema")
+def schema_group() -> None:
+    """Offline copies of the OCDS schemas, codelists and extensions."""
+
+
+@schema_group.command("fetch")
+@click.option(
+    "--version", "versions", multiple=True, type=click.Choice(sorted(TAGS)), default=["1.1"], show_default=True,
+    help="OCDS version(s) to fetch.",
+)  # fmt: skip
+@click.option("--extension", "extensions", multiple=True, metavar="URL", help="An extension.json URL to fetch too.")
+@click.option(
+    "--from-package", "packages", multiple=True, type=click.Path(exists=True, dir_okay=False),
+    help="Also fetch the extensions that this package declares.",
+)  # fmt: skip
+@_schema_options
+@_lang_option
+def schema_fetch(versions, extensions, packages, schema_dir, offline, lang) -> None:
+    """Fill the user cache so that later runs work offline."""
+    from .jsonio import InputError, iter_documents
+
+    lang = lang or default_lang()
+    urls = list(extensions)
+    try:
+        for package in packages:
+            for doc in iter_documents(package):
+                declared = doc.metadata.get("extensions")
+                if isinstance(declared, list):
+                    urls.extend(u for u in declared if isinstance(u, str))
+    except InputError as e:
+        raise click.ClickException(input_error_text(e, lang)) from None
+    store = SchemaStore(schema_dir, offline=offline)
+    missing = 0
+    for located in fetch(store, list(versions), urls):
+        where = located.path if located.path else f"MISSING ({located.url})"
+        click.echo(f"{located.origin:<12} {located.name}  {where}")
+        missing += located.path is None
+    click.echo(f"cache: {store.cache}")
+    if missing:
+        sys.exit(1)
+
+
+@schema_group.command("where")
+@click.option("--version", "versions", multiple=True, type=click.Choice(sorted(TAGS)), default=["1.1"], show_default=True)
+@_schema_options
+def schema_where(versions, schema_dir, offline) -> None:
+    """Tell where each schema file is read from (option, environment, cache or missing), without downloading."""
+    store = SchemaStore(schema_dir, offline=True)
+    click.echo("search order: " + ", ".join(f"{origin}={path}" for origin, path in store.dirs))
+    try:
+        located = fetch(store, list(versions))
+    except SchemaError as e:  # pragma: no cover - fetch reports missing files instead of raising
+        raise click.ClickException(str(e)) from None
+    for item in located:
+        click.echo(f"{item.origin:<12} {item.name}  {item.path or item.url}")
+    for url, entry in sorted(store.extension_index().items()):
+        click.echo(f"{'extension':<12} {url}  {entry['_root']}/{entry['folder']}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
