@@ -327,7 +327,7 @@ def load_profile(store: SchemaStore, version: str = "1.1", extensions: list | tu
 
     Extensions that cannot be found are reported in ``Profile.extensions`` and skipped.
     """
-    key = (id(store), version, tuple(str(e) for e in extensions))
+    key = (tuple(store.dirs), store.offline, store.base_url, version, tuple(str(e) for e in extensions))
     if key in _PROFILE_CACHE:
         return _PROFILE_CACHE[key]
     tag = TAGS[version]

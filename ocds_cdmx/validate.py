@@ -29,6 +29,7 @@ class VersionError(Exception):
 
     def __init__(self, source: str, version: Any) -> None:
         super().__init__(f"{source}: version {version!r}")
+        self.key = "version"
         self.source = source
         self.version = version
 

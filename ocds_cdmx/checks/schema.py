@@ -54,6 +54,12 @@ PLACEHOLDERS = frozenset(
 )  # fmt: skip
 #: UTF-8 bytes decoded as Latin-1/cp1252: "AUTORIZACIÃ“N" for "AUTORIZACIÓN".
 MOJIBAKE = re.compile("[\u00c3\u00c2][\u0080-\u00bf\u201a-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc\u2122]")
+#: A field name with a language suffix: the Review Tool's rule for translated fields.
+LANGUAGE = re.compile(
+    r"^(.*_(((([A-Za-z]{2,3}(-([A-Za-z]{3}(-[A-Za-z]{3}){0,2}))?)|[A-Za-z]{4}|[A-Za-z]{5,8})(-([A-Za-z]{4}))?"
+    r"(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*(-([0-9A-WY-Za-wy-z](-[A-Za-z0-9]{2,8})+))*"
+    r"(-(x(-[A-Za-z0-9]{1,8})+))?)|(x(-[A-Za-z0-9]{1,8})+)))$"
+)
 PLACEHOLDER_DATES = ("1970-01-01", "1900-01-01", "0001-01-01")
 
 
@@ -81,7 +87,7 @@ class Node:
         "types", "pytypes", "props", "patterns", "additional", "required", "items", "enum",
         "min_length", "max_length", "pattern", "format", "format_ok", "min_items", "max_items", "unique",
         "minimum", "maximum", "excl_min", "excl_max", "multiple_of", "min_props", "max_props",
-        "codelist", "codelist_open", "deprecated", "fallback", "free", "items_id_warn", "special",
+        "codelist", "codelist_open", "deprecated", "fallback", "items_id_warn", "special",
         "is_codelist", "leaf",
     )  # fmt: skip
 
@@ -108,7 +114,6 @@ class Node:
         self.is_codelist = False
         self.deprecated: tuple[str, str] | None = None
         self.fallback: jsonschema.protocols.Validator | None = None
-        self.free = True  # an object schema without properties: its content is not "additional"
         self.items_id_warn = False
         self.special: str | None = None
         # Scalar types for which a value of the right type needs no further check: the walk then
@@ -177,11 +182,9 @@ class Compiler:
             node.pytypes = tuple(t for name in types for t in PY_TYPES.get(name, ()))
         props = schema.get("properties")
         if isinstance(props, dict):
-            node.free = False
             for key, sub in props.items():
                 node.props[key] = self.compile(sub, root)
         for pattern, sub in (schema.get("patternProperties") or {}).items():
-            node.free = False
             node.patterns.append((re.compile(pattern), self.compile(sub, root)))
         additional = schema.get("additionalProperties", True)
         if additional is False:
@@ -292,9 +295,12 @@ class Walker:
                     elif node.additional is not True:
                         self.walk(node.additional, child_value, child_path)
                     else:
-                        if not node.free:
+                        # Translations (title_es, name_fr…) are not unknown fields, as in the Review Tool.
+                        if "_" not in key or not LANGUAGE.match(key):
                             add("additional_field", child_path, child_value, field=key)
-                        self.free_walk(child_value, child_path)
+                            self.free_walk(child_value, child_path)
+                        else:
+                            self.unknown_walk(child_value, child_path)
                     continue
                 if child.deprecated is not None:
                     add("deprecated_field", path + (key,), None, field=key, version=child.deprecated[0])
@@ -442,6 +448,16 @@ class Walker:
             self.walk(embedded, value, path)
         else:
             self.add("records_mixed_releases", path, None, type="oneOf", field=_last_name(path))
+
+    def unknown_walk(self, value: Any, path: tuple) -> None:
+        """Content of a field that is known only by its name: every field in it is unknown."""
+        items = value if value.__class__ is list else [value]
+        for i, item in enumerate(items):
+            if item.__class__ is dict:
+                base = path + (i,) if value.__class__ is list else path
+                for key, child in item.items():
+                    self.add("additional_field", base + (key,), child, field=key)
+                    self.free_walk(child, base + (key,))
 
     def free_walk(self, value: Any, path: tuple) -> None:
         """Walk content that has no schema: only empty values are checked."""
