@@ -28,11 +28,33 @@ METHODS = [
     ("direct", "Adjudicación directa"),
 ]
 CATEGORIES = ["goods", "services", "works"]
-WORDS = (
-    "adquisición servicio mantenimiento preventivo correctivo equipo cómputo mobiliario oficina "
-    "obra pública rehabilitación pavimento alumbrado suministro papelería vehículos limpieza "
-    "vigilancia consultoría capacitación software licencias arrendamiento inmuebles"
-).split()
+WORDS = [
+    "adquisición",
+    "servicio",
+    "mantenimiento",
+    "preventivo",
+    "correctivo",
+    "equipo",
+    "cómputo",
+    "mobiliario",
+    "oficina",
+    "obra",
+    "pública",
+    "rehabilitación",
+    "pavimento",
+    "alumbrado",
+    "suministro",
+    "papelería",
+    "vehículos",
+    "limpieza",
+    "vigilancia",
+    "consultoría",
+    "capacitación",
+    "software",
+    "licencias",
+    "arrendamiento",
+    "inmuebles",
+]
 STAGES = ["planning", "tender", "award", "contract", "implementation"]
 
 
@@ -148,7 +170,7 @@ def process_releases(rng: random.Random, number: int, year: int) -> list[dict]:
             release["tender"] = {
                 "id": f"{ocid}-tender",
                 "title": _text(rng, 6),
-                "description": _text(rng, 25),
+                "description": _text(rng, 60),
                 "status": "complete",
                 "procuringEntity": buyer,
                 "items": items,
@@ -174,7 +196,7 @@ def process_releases(rng: random.Random, number: int, year: int) -> list[dict]:
                 {
                     "id": f"{ocid}-award-1",
                     "title": _text(rng, 5),
-                    "description": _text(rng, 15),
+                    "description": _text(rng, 30),
                     "status": "active",
                     "date": _date(base, 30),
                     "value": {"amount": amount, "currency": "MXN"},
@@ -189,7 +211,7 @@ def process_releases(rng: random.Random, number: int, year: int) -> list[dict]:
                     "id": f"{ocid}-contract-1",
                     "awardID": f"{ocid}-award-1",
                     "title": _text(rng, 5),
-                    "description": _text(rng, 15),
+                    "description": _text(rng, 30),
                     "status": "active",
                     "period": {"startDate": _date(base, 46), "endDate": _date(base, 200)},
                     "value": {"amount": amount, "currency": "MXN"},
@@ -242,7 +264,9 @@ def write_package(count: int, path: str, seed: int = 1) -> None:
         f.write('{"uri":"https://datos.cdmx.gob.mx/ocds/benchmark.json","version":"1.1",')
         f.write('"publishedDate":"2024-01-01T00:00:00-06:00",')
         f.write('"publisher":{"name":"Gobierno de la Ciudad de México","scheme":"MX-RFC","uid":"GDF9712054NA"},')
-        f.write('"license":"https://datos.cdmx.gob.mx/licencia","publicationPolicy":"https://datos.cdmx.gob.mx/politica",')
+        f.write(
+            '"license":"https://datos.cdmx.gob.mx/licencia","publicationPolicy":"https://datos.cdmx.gob.mx/politica",'
+        )
         f.write('"releases":[')
         for i, release in enumerate(iter_releases(count, seed)):
             if i:

@@ -72,7 +72,11 @@ def main() -> None:
     help="Validate against this OCDS version whatever the data declares.",
 )
 @click.option("--encoding", default=None, help="Read the files in this encoding (e.g. latin-1). Default: UTF-8/UTF-16.")
-@click.option("--no-quality", is_flag=True, help="Only the Review Tool's checks: skip references, coherence and Mexican data checks.")
+@click.option(
+    "--no-quality",
+    is_flag=True,
+    help="Only the Review Tool's checks: skip references, coherence and Mexican data checks.",
+)
 @click.option(
     "--max-locations", type=click.IntRange(min=0), default=100, show_default=True,
     help="Locations kept for each kind of problem (0: all).",
@@ -171,7 +175,9 @@ def schema_fetch(versions, extensions, packages, schema_dir, offline, lang) -> N
 
 
 @schema_group.command("where")
-@click.option("--version", "versions", multiple=True, type=click.Choice(sorted(TAGS)), default=["1.1"], show_default=True)
+@click.option(
+    "--version", "versions", multiple=True, type=click.Choice(sorted(TAGS)), default=["1.1"], show_default=True
+)
 @_schema_options
 def schema_where(versions, schema_dir, offline) -> None:
     """Tell where each schema file is read from (option, environment, cache or missing), without downloading."""

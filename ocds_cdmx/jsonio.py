@@ -152,7 +152,11 @@ class _Scanner:
         line, col = self.line_col(pos)
         found = self.buf[pos : pos + 30].split("\n")[0]
         if not found and self.eof:
-            message = "the file ends before the JSON is complete" if message.startswith(("Expecting", "Unterminated", "expected")) else message
+            message = (
+                "the file ends before the JSON is complete"
+                if message.startswith(("Expecting", "Unterminated", "expected"))
+                else message
+            )
         return InputError("json_syntax", self.source, line=line, column=col, detail=message, found=found)
 
     @property
@@ -238,9 +242,7 @@ def expand_sources(paths: list[str]) -> list[str]:
         if p == "-":
             out.append(p)
         elif os.path.isdir(p):
-            found = sorted(
-                str(f) for f in Path(p).rglob("*") if f.is_file() and f.name.lower().endswith(JSON_SUFFIXES)
-            )
+            found = sorted(str(f) for f in Path(p).rglob("*") if f.is_file() and f.name.lower().endswith(JSON_SUFFIXES))
             if not found:
                 raise InputError("empty_directory", p)
             out.extend(found)

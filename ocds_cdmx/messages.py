@@ -25,8 +25,14 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
         "es": ("'{field}' no es texto", "Escriba el valor entre comillas dobles, como texto."),
     },
     "schema:number": {
-        "en": ("'{field}' is not a number", "Write digits and a decimal point only, without quotes, currency signs or thousands separators."),
-        "es": ("'{field}' no es un número", "Use solo dígitos y punto decimal, sin comillas, signo de pesos ni separadores de miles."),
+        "en": (
+            "'{field}' is not a number",
+            "Write digits and a decimal point only, without quotes, currency signs or thousands separators.",
+        ),
+        "es": (
+            "'{field}' no es un número",
+            "Use solo dígitos y punto decimal, sin comillas, signo de pesos ni separadores de miles.",
+        ),
     },
     "schema:integer": {
         "en": ("'{field}' is not an integer", "Write a whole number without quotes or decimal point."),
@@ -37,24 +43,45 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
         "es": ("'{field}' no es true ni false", "Use true o false, sin comillas."),
     },
     "schema:object": {
-        "en": ("'{field}' is not a JSON object", "This field holds an object with its own fields ({{...}}), not a single value."),
-        "es": ("'{field}' no es un objeto JSON", "Este campo contiene un objeto con sus propios campos ({{...}}), no un valor suelto."),
+        "en": (
+            "'{field}' is not a JSON object",
+            "This field holds an object with its own fields ({{...}}), not a single value.",
+        ),
+        "es": (
+            "'{field}' no es un objeto JSON",
+            "Este campo contiene un objeto con sus propios campos ({{...}}), no un valor suelto.",
+        ),
     },
     "schema:array": {
         "en": ("'{field}' is not a JSON array", "This field holds a list ([...]), even when it has a single element."),
-        "es": ("'{field}' no es una lista JSON", "Este campo contiene una lista ([...]), aunque tenga un solo elemento."),
+        "es": (
+            "'{field}' no es una lista JSON",
+            "Este campo contiene una lista ([...]), aunque tenga un solo elemento.",
+        ),
     },
     "schema:null": {
         "en": ("'{field}' must be null", "Remove the value."),
         "es": ("'{field}' debe ser null", "Quite el valor."),
     },
     "schema:date-time": {
-        "en": ("'{field}' is not a valid date and time", "Use RFC 3339 with the offset, e.g. 2024-03-15T10:00:00-06:00 (CDMX)."),
-        "es": ("'{field}' no es una fecha y hora válida", "Use RFC 3339 con la zona horaria, p. ej. 2024-03-15T10:00:00-06:00 (CDMX)."),
+        "en": (
+            "'{field}' is not a valid date and time",
+            "Use RFC 3339 with the offset, e.g. 2024-03-15T10:00:00-06:00 (CDMX).",
+        ),
+        "es": (
+            "'{field}' no es una fecha y hora válida",
+            "Use RFC 3339 con la zona horaria, p. ej. 2024-03-15T10:00:00-06:00 (CDMX).",
+        ),
     },
     "schema:uri": {
-        "en": ("'{field}' is not a valid URI", "Give a full address, starting with https://, with spaces and accents percent-encoded."),
-        "es": ("'{field}' no es una URI válida", "Escriba la dirección completa, empezando por https://, con espacios y acentos codificados (%20…)."),
+        "en": (
+            "'{field}' is not a valid URI",
+            "Give a full address, starting with https://, with spaces and accents percent-encoded.",
+        ),
+        "es": (
+            "'{field}' no es una URI válida",
+            "Escriba la dirección completa, empezando por https://, con espacios y acentos codificados (%20…).",
+        ),
     },
     "schema:minLength": {
         "en": ("'{field}' is empty", "Fill the field in, or remove it when there is no value."),
@@ -77,12 +104,24 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
         "es": ("'{field}' no tiene la forma esperada", "El valor debe seguir el patrón {pattern}."),
     },
     "schema:enum": {
-        "en": ("'{field}' has a value that is not allowed", "Use one of the values that the schema lists for this field."),
-        "es": ("'{field}' tiene un valor no permitido", "Use uno de los valores que el esquema admite para este campo."),
+        "en": (
+            "'{field}' has a value that is not allowed",
+            "Use one of the values that the schema lists for this field.",
+        ),
+        "es": (
+            "'{field}' tiene un valor no permitido",
+            "Use uno de los valores que el esquema admite para este campo.",
+        ),
     },
     "schema:uniqueItems": {
-        "en": ("'{field}' has repeated elements", "Remove the duplicates: every element of this list must be different."),
-        "es": ("'{field}' tiene elementos repetidos", "Quite los duplicados: cada elemento de esta lista debe ser distinto."),
+        "en": (
+            "'{field}' has repeated elements",
+            "Remove the duplicates: every element of this list must be different.",
+        ),
+        "es": (
+            "'{field}' tiene elementos repetidos",
+            "Quite los duplicados: cada elemento de esta lista debe ser distinto.",
+        ),
     },
     "schema:additionalProperties": {
         "en": ("'{field}' is not allowed here", "Remove the field, or declare the extension that defines it."),
@@ -97,56 +136,128 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
         "es": ("Dos elementos de '{field}' comparten un id", "Dé a cada elemento de la lista su propio 'id'."),
     },
     "unique_release_id": {
-        "en": ("Two releases share the same ocid and id", "Each release of a process needs its own 'id'; a release published again must be identical or get a new id."),
-        "es": ("Dos entregas (releases) comparten ocid e id", "Cada entrega de un proceso necesita su propio 'id'; si se republica, debe ser idéntica o llevar un id nuevo."),
+        "en": (
+            "Two releases share the same ocid and id",
+            "Each release of a process needs its own 'id'; a release published again must be identical or get a new id.",
+        ),
+        "es": (
+            "Dos entregas (releases) comparten ocid e id",
+            "Cada entrega de un proceso necesita su propio 'id'; si se republica, debe ser idéntica o llevar un id nuevo.",
+        ),
     },
     "unique_record_ocid": {
-        "en": ("Two records share the same ocid", "A record package has one record per contracting process: merge them."),
-        "es": ("Dos registros (records) comparten ocid", "Un paquete de registros lleva un registro por proceso: únalos."),
+        "en": (
+            "Two records share the same ocid",
+            "A record package has one record per contracting process: merge them.",
+        ),
+        "es": (
+            "Dos registros (records) comparten ocid",
+            "Un paquete de registros lleva un registro por proceso: únalos.",
+        ),
     },
     "records_mixed_releases": {
-        "en": ("'releases' mixes embedded and linked releases", "Embedded releases have an 'id'; linked releases have only url, date and tag. Use one kind."),
-        "es": ("'releases' mezcla entregas completas y enlazadas", "Las entregas completas llevan 'id'; las enlazadas solo url, date y tag. Use un solo tipo."),
+        "en": (
+            "'releases' mixes embedded and linked releases",
+            "Embedded releases have an 'id'; linked releases have only url, date and tag. Use one kind.",
+        ),
+        "es": (
+            "'releases' mezcla entregas completas y enlazadas",
+            "Las entregas completas llevan 'id'; las enlazadas solo url, date y tag. Use un solo tipo.",
+        ),
     },
     "closed_codelist": {
-        "en": ("'{code}' is not a code of the closed codelist {codelist}", "Use one of the codes of {codelist}; closed codelists admit no other value."),
-        "es": ("'{code}' no está en la lista cerrada {codelist}", "Use uno de los códigos de {codelist}; las listas cerradas no admiten otros valores."),
+        "en": (
+            "'{code}' is not a code of the closed codelist {codelist}",
+            "Use one of the codes of {codelist}; closed codelists admit no other value.",
+        ),
+        "es": (
+            "'{code}' no está en la lista cerrada {codelist}",
+            "Use uno de los códigos de {codelist}; las listas cerradas no admiten otros valores.",
+        ),
     },
     "open_codelist": {
-        "en": ("'{code}' is not in the open codelist {codelist}", "Prefer a code of {codelist}; a new code is allowed only when none fits."),
-        "es": ("'{code}' no está en la lista abierta {codelist}", "Prefiera un código de {codelist}; uno nuevo solo si ninguno corresponde."),
+        "en": (
+            "'{code}' is not in the open codelist {codelist}",
+            "Prefer a code of {codelist}; a new code is allowed only when none fits.",
+        ),
+        "es": (
+            "'{code}' no está en la lista abierta {codelist}",
+            "Prefiera un código de {codelist}; uno nuevo solo si ninguno corresponde.",
+        ),
     },
     "additional_field": {
-        "en": ("'{field}' is not in the OCDS schema", "Check the spelling, declare the extension that defines it, or remove it."),
-        "es": ("'{field}' no está en el esquema OCDS", "Revise la ortografía, declare la extensión que lo define, o quítelo."),
+        "en": (
+            "'{field}' is not in the OCDS schema",
+            "Check the spelling, declare the extension that defines it, or remove it.",
+        ),
+        "es": (
+            "'{field}' no está en el esquema OCDS",
+            "Revise la ortografía, declare la extensión que lo define, o quítelo.",
+        ),
     },
     "deprecated_field": {
-        "en": ("'{field}' is deprecated since OCDS {version}", "Move the data to where the current schema puts it (see the field's documentation)."),
-        "es": ("'{field}' está en desuso desde OCDS {version}", "Pase el dato a donde lo pone el esquema actual (vea la documentación del campo)."),
+        "en": (
+            "'{field}' is deprecated since OCDS {version}",
+            "Move the data to where the current schema puts it (see the field's documentation).",
+        ),
+        "es": (
+            "'{field}' está en desuso desde OCDS {version}",
+            "Pase el dato a donde lo pone el esquema actual (vea la documentación del campo).",
+        ),
     },
     "missing_id": {
-        "en": ("An element of a list has no 'id'", "Give every element of the list an 'id', so that releases can be merged."),
-        "es": ("Un elemento de una lista no tiene 'id'", "Dé un 'id' a cada elemento de la lista, para poder unir las entregas."),
+        "en": (
+            "An element of a list has no 'id'",
+            "Give every element of the list an 'id', so that releases can be merged.",
+        ),
+        "es": (
+            "Un elemento de una lista no tiene 'id'",
+            "Dé un 'id' a cada elemento de la lista, para poder unir las entregas.",
+        ),
     },
     "empty_field": {
         "en": ("Empty value", "Remove fields that have no value instead of publishing them empty."),
         "es": ("Valor vacío", "Quite los campos sin valor en lugar de publicarlos vacíos."),
     },
     "ocid_prefix_format": {
-        "en": ("The OCID does not start with a registered prefix (ocds-xxxxxx)", "OCIDs start with the lower-case prefix that OCP registered for the publisher: Mexico City's is ocds-87sd3t."),
-        "es": ("El OCID no empieza con un prefijo registrado (ocds-xxxxxx)", "Los OCID empiezan con el prefijo en minúsculas que OCP registró al publicador: el de la CDMX es ocds-87sd3t."),
+        "en": (
+            "The OCID does not start with a registered prefix (ocds-xxxxxx)",
+            "OCIDs start with the lower-case prefix that OCP registered for the publisher: Mexico City's is ocds-87sd3t.",
+        ),
+        "es": (
+            "El OCID no empieza con un prefijo registrado (ocds-xxxxxx)",
+            "Los OCID empiezan con el prefijo en minúsculas que OCP registró al publicador: el de la CDMX es ocds-87sd3t.",
+        ),
     },
     "ocid_prefix_registered": {
-        "en": ("The OCID does not start with {prefix}", "Every OCID must start with the publisher's prefix exactly, in lower case: {prefix}-…"),
-        "es": ("El OCID no empieza con {prefix}", "Todo OCID debe empezar exactamente con el prefijo del publicador, en minúsculas: {prefix}-…"),
+        "en": (
+            "The OCID does not start with {prefix}",
+            "Every OCID must start with the publisher's prefix exactly, in lower case: {prefix}-…",
+        ),
+        "es": (
+            "El OCID no empieza con {prefix}",
+            "Todo OCID debe empezar exactamente con el prefijo del publicador, en minúsculas: {prefix}-…",
+        ),
     },
     "not_packaged": {
-        "en": ("A {kind} outside a package", "Publish releases in a release package (with uri, publisher, publishedDate and version)."),
-        "es": ("Un {kind} fuera de un paquete", "Publique las entregas dentro de un paquete (con uri, publisher, publishedDate y version)."),
+        "en": (
+            "A {kind} outside a package",
+            "Publish releases in a release package (with uri, publisher, publishedDate and version).",
+        ),
+        "es": (
+            "Un {kind} fuera de un paquete",
+            "Publique las entregas dentro de un paquete (con uri, publisher, publishedDate y version).",
+        ),
     },
     "extension_unavailable": {
-        "en": ("An extension could not be read: {problem}", "Its fields are reported as not in the schema. Run `cdmx schema fetch` with network, or fix the URL."),
-        "es": ("No se pudo leer una extensión: {problem}", "Sus campos aparecen como ajenos al esquema. Ejecute `cdmx schema fetch` con red, o corrija la URL."),
+        "en": (
+            "An extension could not be read: {problem}",
+            "Its fields are reported as not in the schema. Run `cdmx schema fetch` with network, or fix the URL.",
+        ),
+        "es": (
+            "No se pudo leer una extensión: {problem}",
+            "Sus campos aparecen como ajenos al esquema. Ejecute `cdmx schema fetch` con red, o corrija la URL.",
+        ),
     },
     "not_an_object": {
         "en": ("Expected a {expected} (a JSON object)", "Each element must be a JSON object {{...}}."),
@@ -161,12 +272,21 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
         "es": ("A la parte le falta el rol '{role}'", "Agregue '{role}' a los roles de esa entrada de 'parties'."),
     },
     "award_missing": {
-        "en": ("The contract's awardID is not an award of the release", "Use the id of the award the contract comes from."),
-        "es": ("El awardID del contrato no corresponde a ninguna adjudicación", "Use el id de la adjudicación de la que viene el contrato."),
+        "en": (
+            "The contract's awardID is not an award of the release",
+            "Use the id of the award the contract comes from.",
+        ),
+        "es": (
+            "El awardID del contrato no corresponde a ninguna adjudicación",
+            "Use el id de la adjudicación de la que viene el contrato.",
+        ),
     },
     "period_reversed": {
         "en": ("The period ends before it starts ({start})", "Check the start and end dates: they may be swapped."),
-        "es": ("El periodo termina antes de empezar ({start})", "Revise las fechas de inicio y fin: pueden estar invertidas."),
+        "es": (
+            "El periodo termina antes de empezar ({start})",
+            "Revise las fechas de inicio y fin: pueden estar invertidas.",
+        ),
     },
     "signed_before_award": {
         "en": ("The contract was signed before its award", "Check the signing date and the award date."),
@@ -174,47 +294,101 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "negative_amount": {
         "en": ("Negative amount", "Amounts are positive; a reduction is a new amount or an amendment."),
-        "es": ("Monto negativo", "Los montos son positivos; una reducción es un monto nuevo o un convenio modificatorio."),
+        "es": (
+            "Monto negativo",
+            "Los montos son positivos; una reducción es un monto nuevo o un convenio modificatorio.",
+        ),
     },
     "mixed_currencies": {
-        "en": ("One process uses several currencies: {value}", "Check the currencies: a Mexican process is usually all in MXN."),
-        "es": ("Un proceso usa varias monedas: {value}", "Revise las monedas: un proceso mexicano suele ir todo en MXN."),
+        "en": (
+            "One process uses several currencies: {value}",
+            "Check the currencies: a Mexican process is usually all in MXN.",
+        ),
+        "es": (
+            "Un proceso usa varias monedas: {value}",
+            "Revise las monedas: un proceso mexicano suele ir todo en MXN.",
+        ),
     },
     "rfc_format": {
-        "en": ("Not a valid RFC ({length} characters)", "An RFC has 12 characters (companies) or 13 (individuals): 3–4 letters, the date YYMMDD and 3 characters."),
-        "es": ("RFC no válido ({length} caracteres)", "El RFC tiene 12 caracteres (personas morales) o 13 (físicas): 3–4 letras, la fecha AAMMDD y 3 caracteres."),
+        "en": (
+            "Not a valid RFC ({length} characters)",
+            "An RFC has 12 characters (companies) or 13 (individuals): 3–4 letters, the date YYMMDD and 3 characters.",
+        ),
+        "es": (
+            "RFC no válido ({length} caracteres)",
+            "El RFC tiene 12 caracteres (personas morales) o 13 (físicas): 3–4 letras, la fecha AAMMDD y 3 caracteres.",
+        ),
     },
     "rfc_generic": {
-        "en": ("Generic RFC, which identifies nobody", "XAXX010101000 and XEXX010101000 are for anonymous sales: give the supplier's own RFC."),
-        "es": ("RFC genérico, que no identifica a nadie", "XAXX010101000 y XEXX010101000 son para ventas al público: dé el RFC propio del proveedor."),
+        "en": (
+            "Generic RFC, which identifies nobody",
+            "XAXX010101000 and XEXX010101000 are for anonymous sales: give the supplier's own RFC.",
+        ),
+        "es": (
+            "RFC genérico, que no identifica a nadie",
+            "XAXX010101000 y XEXX010101000 son para ventas al público: dé el RFC propio del proveedor.",
+        ),
     },
     "placeholder_text": {
-        "en": ("Placeholder instead of data", "Remove the field or give the real value: placeholders such as 'No Capturado' hide missing data."),
-        "es": ("Texto de relleno en lugar de datos", "Quite el campo o dé el valor real: rellenos como 'No Capturado' ocultan datos faltantes."),
+        "en": (
+            "Placeholder instead of data",
+            "Remove the field or give the real value: placeholders such as 'No Capturado' hide missing data.",
+        ),
+        "es": (
+            "Texto de relleno en lugar de datos",
+            "Quite el campo o dé el valor real: rellenos como 'No Capturado' ocultan datos faltantes.",
+        ),
     },
     "placeholder_date": {
-        "en": ("Placeholder date", "Dates such as 1970-01-01 stand for a missing date: remove the field or give the real date."),
-        "es": ("Fecha de relleno", "Fechas como 1970-01-01 sustituyen a una fecha faltante: quite el campo o dé la fecha real."),
+        "en": (
+            "Placeholder date",
+            "Dates such as 1970-01-01 stand for a missing date: remove the field or give the real date.",
+        ),
+        "es": (
+            "Fecha de relleno",
+            "Fechas como 1970-01-01 sustituyen a una fecha faltante: quite el campo o dé la fecha real.",
+        ),
     },
     "mojibake": {
         "en": ("Garbled accents (UTF-8 read as Latin-1)", "Re-export the source as UTF-8: 'Ã“' should read 'Ó'."),
-        "es": ("Acentos corrompidos (UTF-8 leído como Latin-1)", "Vuelva a exportar el origen en UTF-8: 'Ã“' debe leerse 'Ó'."),
+        "es": (
+            "Acentos corrompidos (UTF-8 leído como Latin-1)",
+            "Vuelva a exportar el origen en UTF-8: 'Ã“' debe leerse 'Ó'.",
+        ),
     },
     "postal_code_format": {
-        "en": ("Mexican postal code without 5 digits", "Mexican postal codes have 5 digits: restore the leading zero (06720, not 6720)."),
-        "es": ("Código postal mexicano sin 5 dígitos", "Los códigos postales tienen 5 dígitos: recupere el cero inicial (06720, no 6720)."),
+        "en": (
+            "Mexican postal code without 5 digits",
+            "Mexican postal codes have 5 digits: restore the leading zero (06720, not 6720).",
+        ),
+        "es": (
+            "Código postal mexicano sin 5 dígitos",
+            "Los códigos postales tienen 5 dígitos: recupere el cero inicial (06720, no 6720).",
+        ),
     },
     "identifier_no_scheme": {
         "en": ("Identifier without scheme", "Say which register the id comes from: 'MX-RFC' for an RFC."),
         "es": ("Identificador sin esquema", "Indique de qué registro viene el id: 'MX-RFC' para un RFC."),
     },
     "name_truncated": {
-        "en": ("A name looks cut ({length} characters)", "The same organization has a longer name elsewhere in the release: publish the full name."),
-        "es": ("Un nombre parece cortado ({length} caracteres)", "La misma organización tiene un nombre más largo en otra parte de la entrega: publique el nombre completo."),
+        "en": (
+            "A name looks cut ({length} characters)",
+            "The same organization has a longer name elsewhere in the release: publish the full name.",
+        ),
+        "es": (
+            "Un nombre parece cortado ({length} caracteres)",
+            "La misma organización tiene un nombre más largo en otra parte de la entrega: publique el nombre completo.",
+        ),
     },
     "tag_inconsistent": {
-        "en": ("The release carries {section} but its tag does not say so", "Tag each release with the stage it reports (award, contract, implementation…)."),
-        "es": ("La entrega trae {section} pero su etiqueta no lo dice", "Etiquete cada entrega con la etapa que reporta (award, contract, implementation…)."),
+        "en": (
+            "The release carries {section} but its tag does not say so",
+            "Tag each release with the stage it reports (award, contract, implementation…).",
+        ),
+        "es": (
+            "La entrega trae {section} pero su etiqueta no lo dice",
+            "Etiquete cada entrega con la etapa que reporta (award, contract, implementation…).",
+        ),
     },
     "version_unsupported": {
         "en": ("Unsupported OCDS version", ""),
@@ -247,18 +421,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{source}: the directory has no .json, .jsonl or .json.gz file",
         "es": "{source}: la carpeta no tiene archivos .json, .jsonl ni .json.gz",
     },
-    "unknown_encoding": {"en": "{source}: unknown encoding {encoding!r}", "es": "{source}: codificación desconocida {encoding!r}"},
+    "unknown_encoding": {
+        "en": "{source}: unknown encoding {encoding!r}",
+        "es": "{source}: codificación desconocida {encoding!r}",
+    },
     "version": {
-        "en": "{source}: the data says \"version\": {version!r}, which is not an OCDS version (1.0 or 1.1): there is no schema to validate it with. Fix the version, or force one with --schema-version 1.1.",
-        "es": "{source}: los datos dicen \"version\": {version!r}, que no es una versión de OCDS (1.0 o 1.1): no hay esquema con qué validarlos. Corrija la versión, o fuerce una con --schema-version 1.1.",
+        "en": '{source}: the data says "version": {version!r}, which is not an OCDS version (1.0 or 1.1): there is no schema to validate it with. Fix the version, or force one with --schema-version 1.1.',
+        "es": '{source}: los datos dicen "version": {version!r}, que no es una versión de OCDS (1.0 o 1.1): no hay esquema con qué validarlos. Corrija la versión, o fuerce una con --schema-version 1.1.',
     },
     "schema_missing": {
         "en": "The schema file {file} is not in {dirs}{offline_note}. Run `cdmx schema fetch` once with network, or point --schema-dir (or CDMX_SCHEMA_DIR) at a copy.",
         "es": "El archivo de esquema {file} no está en {dirs}{offline_note}. Ejecute `cdmx schema fetch` una vez con red, o apunte --schema-dir (o CDMX_SCHEMA_DIR) a una copia.",
     },
     "schema_missing_offline": {"en": " (offline: no download tried)", "es": " (sin red: no se intentó descargar)"},
-    "schema_missing_online": {"en": " and could not be downloaded from {url}", "es": " y no se pudo descargar de {url}"},
-    "schema_unreadable": {"en": "Cannot read the schema file {file}: {detail}", "es": "No se puede leer el archivo de esquema {file}: {detail}"},
+    "schema_missing_online": {
+        "en": " and could not be downloaded from {url}",
+        "es": " y no se pudo descargar de {url}",
+    },
+    "schema_unreadable": {
+        "en": "Cannot read the schema file {file}: {detail}",
+        "es": "No se puede leer el archivo de esquema {file}: {detail}",
+    },
     "extension_bad_url": {"en": "not an http(s) URL: {url}", "es": "no es una URL http(s): {url}"},
     "extension_not_offline": {"en": "not in the offline cache: {url}", "es": "no está en la caché local: {url}"},
     "extension_fetch_failed": {"en": "could not be downloaded: {url}", "es": "no se pudo descargar: {url}"},

@@ -83,7 +83,9 @@ def write_text(result: ValidationResult, lang: str, console: Console, show_stati
         times = text("occurrences", lang, count=group.count)
         if rich:
             style = "red" if group.severity == ERROR else "yellow"
-            console.print(f"\n[bold {style}]{label}[/] [bold]{escape(title)}[/] [dim]({escape(group.field)}, {times})[/]")
+            console.print(
+                f"\n[bold {style}]{label}[/] [bold]{escape(title)}[/] [dim]({escape(group.field)}, {times})[/]"
+            )
         else:
             console.print(f"\n[{label}] {title} ({group.field}, {times})", markup=False, highlight=False)
         for loc in group.locations[:SHOWN_LOCATIONS]:

@@ -171,7 +171,7 @@ class SchemaStore:
         if parsed.scheme not in ("http", "https"):
             return None
         try:
-            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
                 return response.read()
         except (urllib.error.URLError, OSError, ValueError):
             return None
@@ -417,6 +417,6 @@ def fetch(store: SchemaStore, versions: list[str], extensions: list[str] = ()) -
             for name in sorted(codelist_names(schema)):
                 located.append(store.locate(f"{tag}/codelists/{name}"))
     for url in extensions:
-        folder, problem, detail = store.locate_extension(url)
+        folder, _problem, _detail = store.locate_extension(url)
         located.append(Located(url, folder, "missing" if folder is None else "extension", url))
     return located

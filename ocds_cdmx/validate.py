@@ -213,9 +213,7 @@ class Validator:
         self.result.sources.append(summary)
         for status in profile.extensions:
             if not status.applied:
-                self.findings.add(
-                    "extension_unavailable", path + ("extensions",), status.url, problem=status.problem
-                )
+                self.findings.add("extension_unavailable", path + ("extensions",), status.url, problem=status.problem)
         if items is None:  # an in-memory package: its items are a plain list
             value = metadata.get(key)
             items = ((key, i, v) for i, v in enumerate(value)) if isinstance(value, list) else iter(())

@@ -51,7 +51,9 @@ def ours(report: dict, checks: set[str]) -> list[dict]:
 def schema_problems(report: dict) -> set[tuple[str, str, str]]:
     """(type, path, missing field) of our schema errors, in the reference's vocabulary."""
     found = set()
-    for f in ours(report, {"schema", "unique_item_id", "unique_release_id", "unique_record_ocid", "records_mixed_releases"}):
+    for f in ours(
+        report, {"schema", "unique_item_id", "unique_release_id", "unique_record_ocid", "records_mixed_releases"}
+    ):
         kind = f["params"].get("type")
         missing = f["params"].get("field", "") if kind == "required" else ""
         for loc in f["locations"]:
@@ -121,7 +123,10 @@ def test_same_problems_as_the_review_tool(case, schema_dir_with_1_0, monkeypatch
         assert dict(additional) == reference_additional
 
     # Codelists: values outside each codelist, by field.
-    for check, key in (("closed_codelist", "additional_closed_codelist_values"), ("open_codelist", "additional_open_codelist_values")):
+    for check, key in (
+        ("closed_codelist", "additional_closed_codelist_values"),
+        ("open_codelist", "additional_open_codelist_values"),
+    ):
         found = defaultdict(set)
         for f in ours(report, {check}):
             found[f["field"]].add(f["params"]["code"])
@@ -145,7 +150,9 @@ def test_same_problems_as_the_review_tool(case, schema_dir_with_1_0, monkeypatch
     reference_empty = {e["json_location"] for e in (expected.get("additional_checks") or {}).get("empty_field", [])}
     assert {p for p in empty if p.startswith(("releases/", "records/"))} == reference_empty
     prefixes = {(loc["value"], loc["path"]) for f in ours(report, {"ocid_prefix_format"}) for loc in f["locations"]}
-    reference_prefixes = {tuple(p) for p in (expected.get("conformance_errors") or {}).get("ocds_prefixes_bad_format", [])}
+    reference_prefixes = {
+        tuple(p) for p in (expected.get("conformance_errors") or {}).get("ocds_prefixes_bad_format", [])
+    }
     if case not in UNPACKAGED:  # the reference looks for OCIDs only inside packages
         assert prefixes == reference_prefixes
 

@@ -51,7 +51,7 @@ def check_release(release: dict, path: tuple, f: Findings) -> None:
     for i, party in enumerate(_list(release.get("parties"))):
         if isinstance(party, dict) and isinstance(party.get("id"), str):
             roles = party.get("roles")
-            parties[party["id"]] = set(r for r in _list(roles) if isinstance(r, str))
+            parties[party["id"]] = {r for r in _list(roles) if isinstance(r, str)}
         if isinstance(party, dict):
             _organization(party, path + ("parties", i), f)
     has_parties = "parties" in release

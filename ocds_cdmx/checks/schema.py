@@ -53,7 +53,9 @@ PLACEHOLDERS = frozenset(
     )
 )  # fmt: skip
 #: UTF-8 bytes decoded as Latin-1/cp1252: "AUTORIZACIÃ“N" for "AUTORIZACIÓN".
-MOJIBAKE = re.compile("[\u00c3\u00c2][\u0080-\u00bf\u201a-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc\u2122]")
+MOJIBAKE = re.compile(
+    "[\u00c3\u00c2][\u0080-\u00bf\u201a-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc\u2122]"
+)
 #: A field name with a language suffix: the Review Tool's rule for translated fields.
 LANGUAGE = re.compile(
     r"^(.*_(((([A-Za-z]{2,3}(-([A-Za-z]{3}(-[A-Za-z]{3}){0,2}))?)|[A-Za-z]{4}|[A-Za-z]{5,8})(-([A-Za-z]{4}))?"
@@ -74,7 +76,7 @@ def _format_ok(fmt: str) -> Callable[[str], bool] | None:
     def ok(value: str) -> bool:
         try:
             return bool(checker(value))
-        except Exception:  # noqa: BLE001 - the checkers raise their own error types
+        except Exception:
             return False
 
     return ok
@@ -84,11 +86,37 @@ class Node:
     """One compiled schema object."""
 
     __slots__ = (
-        "types", "pytypes", "props", "patterns", "additional", "required", "items", "enum",
-        "min_length", "max_length", "pattern", "format", "format_ok", "min_items", "max_items", "unique",
-        "minimum", "maximum", "excl_min", "excl_max", "multiple_of", "min_props", "max_props",
-        "codelist", "codelist_open", "deprecated", "fallback", "items_id_warn", "special",
-        "is_codelist", "leaf",
+        "additional",
+        "codelist",
+        "codelist_open",
+        "deprecated",
+        "enum",
+        "excl_max",
+        "excl_min",
+        "fallback",
+        "format",
+        "format_ok",
+        "is_codelist",
+        "items",
+        "items_id_warn",
+        "leaf",
+        "max_items",
+        "max_length",
+        "max_props",
+        "maximum",
+        "min_items",
+        "min_length",
+        "min_props",
+        "minimum",
+        "multiple_of",
+        "pattern",
+        "patterns",
+        "props",
+        "pytypes",
+        "required",
+        "special",
+        "types",
+        "unique",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -227,10 +255,21 @@ class Compiler:
         node.max_props = schema.get("maxProperties")
         if schema.get("deprecated"):
             node.deprecated = _deprecation(schema["deprecated"])
-        if node.pytypes is not None and not (
-            node.enum or node.codelist or node.format_ok or node.pattern or node.min_length or node.max_length
-            or node.minimum is not None or node.maximum is not None or node.multiple_of
-        ) and not any(k in schema for k in ("oneOf", "anyOf", "allOf", "not")):
+        if (
+            node.pytypes is not None
+            and not (
+                node.enum
+                or node.codelist
+                or node.format_ok
+                or node.pattern
+                or node.min_length
+                or node.max_length
+                or node.minimum is not None
+                or node.maximum is not None
+                or node.multiple_of
+            )
+            and not any(k in schema for k in ("oneOf", "anyOf", "allOf", "not"))
+        ):
             node.leaf = tuple(t for t in node.pytypes if t not in (dict, list))
         one_of = schema.get("oneOf")
         if isinstance(one_of, list) and _is_record_releases(schema):
@@ -252,7 +291,9 @@ def _deprecation(value: Any) -> tuple[str, str]:
 
 
 def _is_record_releases(schema: dict) -> bool:
-    return schema.get("title") == "Releases" or schema.get("description") == "An array of linking identifiers or releases"
+    return (
+        schema.get("title") == "Releases" or schema.get("description") == "An array of linking identifiers or releases"
+    )
 
 
 class Walker:
@@ -264,7 +305,7 @@ class Walker:
         self.add = findings.add
 
     # The walk is the hot path of validation: it stays one function with local lookups.
-    def walk(self, node: Node, value: Any, path: tuple) -> None:  # noqa: C901, PLR0912, PLR0915
+    def walk(self, node: Node, value: Any, path: tuple) -> None:
         add = self.add
         vt = value.__class__
         if node.pytypes is not None and vt not in node.pytypes:
@@ -440,9 +481,7 @@ class Walker:
 
     def record_releases(self, node: Node, value: Any, path: tuple) -> None:
         linked, embedded = node.props["linked"], node.props["embedded"]
-        if value.__class__ is not list or all(
-            not (item.__class__ is dict and "id" in item) for item in value
-        ):
+        if value.__class__ is not list or all(not (item.__class__ is dict and "id" in item) for item in value):
             self.walk(linked, value, path)
         elif all(item.__class__ is dict and "id" in item for item in value):
             self.walk(embedded, value, path)
