@@ -12,8 +12,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
+from .merge import merge
 from .messages import LANGS, default_lang, input_error_text
-from .report import write_json, write_text
+from .report import write_json, write_merge_json, write_merge_text, write_text
 from .schema import TAGS, SchemaError, SchemaStore, fetch
 from .validate import validate
 
@@ -47,6 +48,7 @@ def main() -> None:
 
     \b
     cdmx validate FILE…      every problem in release or record packages
+    cdmx merge FILE…         releases from every agency and night → records
     cdmx schema fetch|where  offline copies of the OCDS schemas and extensions
 
     Exit codes: 0 fine, 1 the data has problems, 2 usage or unreadable input.
@@ -129,6 +131,150 @@ def validate_command(
         write_json(result, lang, sys.stdout)
     else:
         write_text(result, lang, Console(highlight=False, soft_wrap=True), show_statistics=not no_statistics)
+    sys.exit(result.exit_code)
+
+
+@main.command("merge")
+@click.argument("sources", nargs=-1, required=True, metavar="FILE…")
+@click.option(
+    "-o", "--output", default="-", show_default=True, metavar="PATH",
+    help="Where to write the records (written atomically; - for standard output).",
+)  # fmt: skip
+@click.option("--versioned", is_flag=True, help="Add each record's versionedRelease (the history of every field).")
+@click.option(
+    "--linked-releases", is_flag=True,
+    help="In records, link to releases (package uri#release id) instead of embedding them, when the package has a uri.",
+)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["package", "jsonl"]), default="package", show_default=True,
+    help="package: one record package; jsonl: one record per line, for very large outputs.",
+)  # fmt: skip
+@click.option(
+    "--update", "existing", type=click.Path(exists=True, dir_okay=False), default=None, metavar="RECORDS",
+    help="A record package to update: OCIDs that the new releases touch are merged again, the rest copied.",
+)  # fmt: skip
+@click.option("--uri", default="", help="The record package's uri.")
+@click.option(
+    "--published-date", default=None, metavar="DATETIME",
+    help="The record package's publishedDate. Default: the latest publishedDate of the inputs, else now.",
+)  # fmt: skip
+@click.option("--version", "package_version", default="1.1", show_default=True, help="The record package's version.")
+@click.option("--publisher-name", default="", help="The record package's publisher name.")
+@click.option("--publisher-uri", default="", help="The record package's publisher uri.")
+@click.option("--publisher-scheme", default="", help="The record package's publisher scheme.")
+@click.option("--publisher-uid", default="", help="The record package's publisher uid.")
+@click.option(
+    "--schema", type=click.Path(exists=True, dir_okay=False), default=None, metavar="FILE",
+    help="Take the merge rules from this release schema, as ocdskit compile --schema does (extensions are then not applied).",
+)  # fmt: skip
+@click.option("--no-upgrade", is_flag=True, help="Do not upgrade OCDS 1.0 releases to 1.1 (then versions may not mix).")
+@click.option(
+    "--override", "overrides", multiple=True, metavar="PATH=append|by-position",
+    help="Merge objects of this array (e.g. awards/suppliers) by appending them or by position, not by id.",
+)  # fmt: skip
+@click.option("--strict", is_flag=True, help="Warnings count as errors: exit code 1.")
+@click.option("--ascii", "ascii_only", is_flag=True, help="Escape non-ASCII characters in the output.")
+@click.option("--encoding", default=None, help="Read the files in this encoding (e.g. latin-1). Default: UTF-8/UTF-16.")
+@click.option(
+    "--report", "report_fmt", type=click.Choice(["text", "json", "none"]), default="text", show_default=True,
+    help="The report on standard error: text for people, json for scripts, or none.",
+)  # fmt: skip
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=None,
+    help="Worker processes (default: one per CPU). The output is the same whatever the number.",
+)  # fmt: skip
+@click.option(
+    "--max-locations", type=click.IntRange(min=0), default=100, show_default=True,
+    help="Locations kept for each kind of problem (0: all).",
+)  # fmt: skip
+@_schema_options
+@_lang_option
+def merge_command(
+    sources: tuple[str, ...],
+    output: str,
+    versioned: bool,
+    linked_releases: bool,
+    fmt: str,
+    existing: str | None,
+    uri: str,
+    published_date: str | None,
+    package_version: str,
+    publisher_name: str,
+    publisher_uri: str,
+    publisher_scheme: str,
+    publisher_uid: str,
+    schema: str | None,
+    no_upgrade: bool,
+    overrides: tuple[str, ...],
+    strict: bool,
+    ascii_only: bool,
+    encoding: str | None,
+    report_fmt: str,
+    jobs: int | None,
+    max_locations: int,
+    schema_dir: str | None,
+    offline: bool | None,
+    lang: str | None,
+) -> None:
+    """Merge releases by OCID into records, as ocdskit compile --package does.
+
+    FILE… are release packages, bare releases, JSON Lines, concatenated JSON or record packages (files,
+    directories, gzip, or - for standard input), from any agency and any night, OCDS 1.0 or 1.1. Each
+    record gets the releases of its OCID, its compiledRelease and, with --versioned, its versionedRelease.
+
+    \b
+    Examples:
+      cdmx merge nights/ -o records.json --uri https://datos.cdmx.gob.mx/ocds/records.json
+      cdmx merge --versioned --format jsonl saf-*.json obras-*.json -o records.jsonl
+      cdmx merge --update records.json tonight.json -o records.json
+    """
+    lang = lang or default_lang()
+    rule_overrides = {}
+    for override in overrides:
+        path, _, strategy = override.partition("=")
+        if strategy not in ("append", "by-position") or not path:
+            raise click.BadParameter(f"{override!r}: expected PATH=append or PATH=by-position", param_hint="--override")
+        rule_overrides[tuple(p for p in path.replace(".", "/").split("/") if p)] = strategy
+    publisher = {
+        key: value
+        for key, value in (
+            ("name", publisher_name), ("scheme", publisher_scheme), ("uid", publisher_uid), ("uri", publisher_uri)
+        )
+        if value
+    }  # fmt: skip
+    stderr = Console(stderr=True)
+    show_progress = report_fmt == "text" and stderr.is_terminal
+    progress = Progress(TextColumn("{task.description}"), TextColumn("{task.completed}"), TimeElapsedColumn(),
+                        console=stderr, transient=True, disable=not show_progress)  # fmt: skip
+    with progress:
+        task = progress.add_task("merge", total=None)
+        result = merge(
+            list(sources),
+            output,
+            existing=existing,
+            versioned=versioned,
+            linked_releases=linked_releases,
+            fmt=fmt,
+            uri=uri,
+            published_date=published_date,
+            publisher=publisher or None,
+            version=package_version,
+            schema=schema,
+            schema_dir=schema_dir,
+            offline=offline,
+            upgrade=not no_upgrade,
+            strict=strict,
+            encoding=encoding,
+            rule_overrides=rule_overrides,
+            ascii_only=ascii_only,
+            max_locations=max_locations,
+            jobs=jobs,
+            progress=lambda phase, n: progress.update(task, description=phase, completed=n),
+        )
+    if report_fmt == "json":
+        write_merge_json(result, lang, sys.stderr)
+    elif report_fmt == "text":
+        write_merge_text(result, lang, Console(stderr=True, highlight=False, soft_wrap=True))
     sys.exit(result.exit_code)
 
 

@@ -54,6 +54,18 @@ CHECKS: dict[str, tuple[str, str]] = {
     "identifier_no_scheme": (WARNING, "quality"),
     "name_truncated": (WARNING, "quality"),
     "tag_inconsistent": (WARNING, "quality"),
+    # Merging releases into records
+    "merge_not_object": (ERROR, "merge"),
+    "merge_missing_ocid": (ERROR, "merge"),
+    "release_date_missing": (ERROR, "merge"),
+    "release_date_invalid": (ERROR, "merge"),
+    "release_id_conflict": (ERROR, "merge"),
+    "merge_conflict": (ERROR, "merge"),
+    "merge_value_ignored": (ERROR, "merge"),
+    "duplicate_release": (WARNING, "merge"),
+    "duplicate_item_id": (WARNING, "merge"),
+    "release_out_of_order": (WARNING, "merge"),
+    "upgrade_party_differs": (WARNING, "merge"),
 }
 
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
@@ -69,9 +81,16 @@ def join_path(path: tuple | list) -> str:
     return "/".join(str(p) for p in path)
 
 
+class Key(str):
+    """A path step that names one object (an OCID, a release id): like an array index, it is left
+    out of the generic path, so that findings about different objects form one group."""
+
+    __slots__ = ()
+
+
 def generic_path(path: tuple | list) -> str:
-    """``('releases', 0, 'id')`` → ``'releases/id'``: the path without array indexes."""
-    return "/".join(str(p) for p in path if not isinstance(p, int))
+    """``('releases', 0, 'id')`` → ``'releases/id'``: the path without array indexes and :class:`Key` steps."""
+    return "/".join(str(p) for p in path if not isinstance(p, int | Key))
 
 
 @dataclass
@@ -141,6 +160,17 @@ class Findings:
             if isinstance(value, dict | list):
                 value = None
             group.locations.append(Location(self.source, join_path(path), value))
+
+    def merge(self, other: Findings) -> None:
+        """Add ``other``'s findings after this one's, as if they had been added here in that order."""
+        for key, theirs in other.groups.items():
+            group = self.groups.get(key)
+            if group is None:
+                group = self.groups[key] = Group(theirs.check, theirs.field, theirs.params)
+            group.count += theirs.count
+            room = self.max_locations - len(group.locations) if self.max_locations else len(theirs.locations)
+            if room > 0:
+                group.locations.extend(theirs.locations[:room])
 
     def sorted_groups(self) -> list[Group]:
         """Groups ordered by severity, family, check and field."""

@@ -38,6 +38,14 @@ class InputError(Exception):
         self.source = source
         self.params = params
 
+    def __reduce__(self) -> tuple:
+        # Worker processes send these back to the parent: rebuild from the fields, not from args.
+        return (_input_error, (self.key, self.source, self.params))
+
+
+def _input_error(key: str, source: str, params: dict) -> InputError:
+    return InputError(key, source, **params)
+
 
 @dataclass
 class ItemArray:

@@ -398,6 +398,116 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Packages of different OCDS versions", ""),
         "es": ("Paquetes de distintas versiones de OCDS", ""),
     },
+    "merge_not_object": {
+        "en": (
+            "An item is not a JSON object: it was left out",
+            "A {expected} is an object ({{...}}). Remove or fix the item at this place.",
+        ),
+        "es": (
+            "Un elemento no es un objeto JSON: se omitió",
+            "Una entrega o paquete es un objeto ({{...}}). Quite o corrija el elemento en este lugar.",
+        ),
+    },
+    "merge_missing_ocid": {
+        "en": (
+            "A release without 'ocid' (id {release_id}) was left out",
+            "Without its ocid a release cannot join its contracting process. Add the ocid and merge again.",
+        ),
+        "es": (
+            "Se omitió una entrega sin 'ocid' (id {release_id})",
+            "Sin ocid, una entrega no puede unirse a su proceso de contratación. Agregue el ocid y vuelva a unir.",
+        ),
+    },
+    "release_date_missing": {
+        "en": (
+            "A release has no date: its contracting process was left out",
+            "Releases are merged in date order. Give every release of this ocid a 'date' (RFC 3339, e.g. 2024-03-01T00:00:00-06:00).",
+        ),
+        "es": (
+            "Una entrega no tiene fecha: su proceso de contratación se omitió",
+            "Las entregas se unen en orden de fecha. Dé a cada entrega de este ocid una 'date' (RFC 3339, p. ej. 2024-03-01T00:00:00-06:00).",
+        ),
+    },
+    "release_date_invalid": {
+        "en": (
+            "A release's date is not an RFC 3339 date-time",
+            "The releases were put in order by the text of their dates, which may be the wrong order. Write dates like 2024-03-01T00:00:00-06:00.",
+        ),
+        "es": (
+            "La fecha de una entrega no es fecha-hora RFC 3339",
+            "Las entregas se ordenaron por el texto de sus fechas, que puede no ser el orden real. Escriba fechas como 2024-03-01T00:00:00-06:00.",
+        ),
+    },
+    "release_id_conflict": {
+        "en": (
+            "Two different releases of one process share the id {value}",
+            "Both were merged, in date order, as the reference does. A corrected release needs a new id; an unchanged one must be identical.",
+        ),
+        "es": (
+            "Dos entregas distintas de un proceso comparten el id {value}",
+            "Se unieron ambas, en orden de fecha, como lo hace la referencia. Una entrega corregida necesita un id nuevo; una sin cambios debe ser idéntica.",
+        ),
+    },
+    "duplicate_release": {
+        "en": (
+            "A release was published twice, identical: the copy was left out",
+            "Nothing to fix if the same file was merged twice; otherwise check that each night's file is merged once.",
+        ),
+        "es": (
+            "Una entrega se publicó dos veces, idéntica: se omitió la copia",
+            "No hay nada que corregir si el mismo archivo se unió dos veces; si no, revise que cada archivo nocturno se una una sola vez.",
+        ),
+    },
+    "duplicate_item_id": {
+        "en": (
+            "Two objects in '{field}' of one release share the id {value}",
+            "Objects in a list are merged by id: the later one replaced the earlier one. Give each object its own id.",
+        ),
+        "es": (
+            "Dos objetos de '{field}' en una entrega comparten el id {value}",
+            "Los objetos de una lista se unen por id: el posterior reemplazó al anterior. Dé a cada objeto su propio id.",
+        ),
+    },
+    "merge_conflict": {
+        "en": (
+            "'{field}' is {earlier} in one release and {current} in another: the process was left out",
+            "A field must keep its type across the releases of a process (ids: {value}). Fix the release that is different.",
+        ),
+        "es": (
+            "'{field}' es {earlier} en una entrega y {current} en otra: se omitió el proceso",
+            "Un campo debe conservar su tipo en todas las entregas de un proceso (ids: {value}). Corrija la entrega distinta.",
+        ),
+    },
+    "merge_value_ignored": {
+        "en": (
+            "'{field}' is an object or a list in one release and a single value in a later one: the value was ignored",
+            "The compiled release keeps the object, as the reference does. Fix the releases (ids: {value}) so that the field keeps its type.",
+        ),
+        "es": (
+            "'{field}' es un objeto o una lista en una entrega y un valor suelto en otra posterior: se ignoró el valor",
+            "La entrega compilada conserva el objeto, como la referencia. Corrija las entregas (ids: {value}) para que el campo conserve su tipo.",
+        ),
+    },
+    "release_out_of_order": {
+        "en": (
+            "A new release is older ({value}) than the record's linked releases ({latest})",
+            "Linked releases cannot be merged again, so the new release was applied last. Merge from the release packages to get the right order.",
+        ),
+        "es": (
+            "Una entrega nueva es anterior ({value}) a las entregas enlazadas del registro ({latest})",
+            "Las entregas enlazadas no pueden volver a unirse, así que la nueva se aplicó al final. Una desde los paquetes de entregas para obtener el orden correcto.",
+        ),
+    },
+    "upgrade_party_differs": {
+        "en": (
+            "While upgrading from OCDS 1.0, one organization ({value}) had different details in different roles",
+            "The details first seen were kept in 'parties'. Check the organization's data in the original release.",
+        ),
+        "es": (
+            "Al actualizar de OCDS 1.0, una organización ({value}) tenía datos distintos en distintos roles",
+            "Se conservaron en 'parties' los primeros datos. Revise los datos de la organización en la entrega original.",
+        ),
+    },
 }
 
 #: Messages for input that cannot be read (exit code 2), and for the report's frame.
@@ -447,6 +557,33 @@ TEXTS: dict[str, dict[str, str]] = {
     "extension_fetch_failed": {"en": "could not be downloaded: {url}", "es": "no se pudo descargar: {url}"},
     "extension_not_json": {"en": "not a JSON extension.json: {url}", "es": "no es un extension.json válido: {url}"},
     "extension_unreadable": {"en": "unreadable files: {url}", "es": "archivos ilegibles: {url}"},
+    "merge_version": {
+        "en": '{source}: the package says "version": {version!r}, which is not an OCDS version this tool merges (1.0 or 1.1). Fix the version.',
+        "es": '{source}: el paquete dice "version": {version!r}, que no es una versión de OCDS que esta herramienta una (1.0 o 1.1). Corrija la versión.',
+    },
+    "merge_versions_mixed": {
+        "en": "The inputs mix OCDS versions {versions} ({source}) and upgrading is off. Merge without --no-upgrade, which upgrades 1.0 releases to 1.1.",
+        "es": "Las entradas mezclan versiones de OCDS {versions} ({source}) y la actualización está desactivada. Una sin --no-upgrade, que actualiza las entregas 1.0 a 1.1.",
+    },
+    "merge_headline": {
+        "en": "{status}: {releases} releases read, {records} records written ({merged} merged, {copied} copied), {excluded} processes left out; {errors} errors, {warnings} warnings.",
+        "es": "{status}: {releases} entregas leídas, {records} registros escritos ({merged} unidos, {copied} copiados), {excluded} procesos omitidos; {errors} errores, {warnings} advertencias.",
+    },
+    "merge_upgraded": {
+        "en": "{count} OCDS 1.0 releases were upgraded to 1.1.",
+        "es": "{count} entregas OCDS 1.0 se actualizaron a 1.1.",
+    },
+    "merge_duplicates": {
+        "en": "{count} identical copies of releases were left out.",
+        "es": "Se omitieron {count} copias idénticas de entregas.",
+    },
+    "merge_not_written": {
+        "en": "Nothing was written: every input must be readable first.",
+        "es": "No se escribió nada: antes, todas las entradas deben poder leerse.",
+    },
+    "merge_written": {"en": "Written: {output}", "es": "Escrito: {output}"},
+    "merged": {"en": "Merged", "es": "Unido"},
+    "merged_with_problems": {"en": "Merged with problems", "es": "Unido con problemas"},
     "valid": {"en": "Valid", "es": "Válido"},
     "invalid": {"en": "Not valid", "es": "No válido"},
     "unreadable": {"en": "Could not be read", "es": "No se pudo leer"},

@@ -1,4 +1,4 @@
-"""Turn validation results into words: rich text on a terminal, plain text in a pipe, or JSON."""
+"""Turn validation and merge results into words: rich text on a terminal, plain text in a pipe, or JSON."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .findings import ERROR
+from .findings import ERROR, Findings
+from .merge import MergeResult
 from .messages import finding_text, input_error_text, text
 from .validate import ValidationResult
 
@@ -18,11 +19,7 @@ SHOWN_LOCATIONS = 5
 
 def result_as_dict(result: ValidationResult, lang: str) -> dict[str, Any]:
     """The JSON document of ``cdmx validate --format json`` (its shape is documented in the README)."""
-    findings = []
-    for group in result.findings.sorted_groups():
-        first_value = group.locations[0].value if group.locations else None
-        title, advice = finding_text(group.check, group.params, group.field, lang, first_value)
-        findings.append({**group.as_dict(), "title": title, "advice": advice})
+    findings = _findings_list(result.findings, lang)
     return {
         "valid": result.valid,
         "exit_code": result.exit_code,
@@ -73,10 +70,17 @@ def write_text(result: ValidationResult, lang: str, console: Console, show_stati
     )
     colour = "green" if status == "valid" else "red"
     console.print(f"[bold {colour}]{escape(headline)}[/]" if rich else headline)
-    groups = result.findings.sorted_groups()
-    if not groups and not result.input_errors:
+    if not result.findings.groups and not result.input_errors:
         console.print(text("no_problems", lang))
-    for group in groups:
+    _write_groups(result.findings, lang, console, len({s.source for s in result.sources}) > 1)
+    if show_statistics and count:
+        _statistics(result, lang, console, rich)
+
+
+def _write_groups(findings: Findings, lang: str, console: Console, show_source: bool) -> None:
+    """Problems grouped by check and field, each with its first locations and what to do."""
+    rich = console.is_terminal
+    for group in findings.sorted_groups():
         first_value = group.locations[0].value if group.locations else None
         title, advice = finding_text(group.check, group.params, group.field, lang, first_value)
         label = text(f"severity_{group.severity}", lang)
@@ -90,7 +94,7 @@ def write_text(result: ValidationResult, lang: str, console: Console, show_stati
             console.print(f"\n[{label}] {title} ({group.field}, {times})", markup=False, highlight=False)
         for loc in group.locations[:SHOWN_LOCATIONS]:
             value = "" if loc.value is None else f" = {json.dumps(loc.value, ensure_ascii=False)[:80]}"
-            where = f"{loc.source}: " if len({s.source for s in result.sources}) > 1 else ""
+            where = f"{loc.source}: " if show_source and loc.source else ""
             line = f"    {where}{loc.path or '/'}{value}"
             console.print(escape(line) if rich else line, markup=rich, highlight=False)
         if group.count > SHOWN_LOCATIONS:
@@ -99,8 +103,59 @@ def write_text(result: ValidationResult, lang: str, console: Console, show_stati
         if advice:
             line = f"    → {advice}"
             console.print(f"[cyan]{escape(line)}[/]" if rich else line, markup=rich, highlight=False)
-    if show_statistics and count:
-        _statistics(result, lang, console, rich)
+
+
+def _findings_list(findings: Findings, lang: str) -> list[dict[str, Any]]:
+    out = []
+    for group in findings.sorted_groups():
+        first_value = group.locations[0].value if group.locations else None
+        title, advice = finding_text(group.check, group.params, group.field, lang, first_value)
+        out.append({**group.as_dict(), "title": title, "advice": advice})
+    return out
+
+
+def merge_result_as_dict(result: MergeResult, lang: str) -> dict[str, Any]:
+    """The JSON report of ``cdmx merge --report json`` (its shape is documented in the README)."""
+    return {
+        "exit_code": result.exit_code,
+        "errors": result.errors,
+        "warnings": result.warnings,
+        **result.as_dict(),
+        "extensions": [{"url": e.url, "applied": e.applied, "problem": e.problem} for e in result.extensions],
+        "input_errors": [_input_error_dict(e, lang) for e in result.input_errors],
+        "findings": _findings_list(result.findings, lang),
+    }
+
+
+def write_merge_json(result: MergeResult, lang: str, out: IO[str]) -> None:
+    """Write the JSON report of a merge."""
+    json.dump(merge_result_as_dict(result, lang), out, ensure_ascii=False, indent=2, default=str)
+    out.write("\n")
+
+
+def write_merge_text(result: MergeResult, lang: str, console: Console) -> None:
+    """Write the report of a merge for people."""
+    rich = console.is_terminal
+    for error in result.input_errors:
+        console.print(("[bold red]✗[/] " if rich else "ERROR: ") + escape(input_error_text(error, lang)))
+    if result.input_errors:
+        line = text("merge_not_written", lang)
+        console.print(f"[bold red]{escape(line)}[/]" if rich else line)
+        return
+    problems = result.exit_code != 0
+    status = text("merged_with_problems" if problems else "merged", lang)
+    headline = text(
+        "merge_headline", lang, status=status, errors=result.errors, warnings=result.warnings, **result.as_dict()
+    )
+    colour = "red" if problems else "green"
+    console.print(f"[bold {colour}]{escape(headline)}[/]" if rich else headline)
+    if result.upgraded:
+        console.print(text("merge_upgraded", lang, count=result.upgraded))
+    if result.duplicates:
+        console.print(text("merge_duplicates", lang, count=result.duplicates))
+    if result.written and result.output:
+        console.print(text("merge_written", lang, output=result.output))
+    _write_groups(result.findings, lang, console, True)
 
 
 def _statistics(result: ValidationResult, lang: str, console: Console, rich: bool) -> None:

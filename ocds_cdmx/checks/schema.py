@@ -52,6 +52,8 @@ PLACEHOLDERS = frozenset(
         "null", "None", "undefined", "sin información", "no especificado",
     )
 )  # fmt: skip
+# casefold() can change a length ("ß" → "ss"), so the lengths of every case variant are kept.
+PLACEHOLDER_LENGTHS = frozenset(len(p) for p in PLACEHOLDERS) | frozenset(len(p.upper()) for p in PLACEHOLDERS)
 #: UTF-8 bytes decoded as Latin-1/cp1252: "AUTORIZACIÃ“N" for "AUTORIZACIÓN".
 MOJIBAKE = re.compile(
     "[\u00c3\u00c2][\u0080-\u00bf\u201a-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc\u2122]"
@@ -347,14 +349,17 @@ class Walker:
                     add("deprecated_field", path + (key,), None, field=key, version=child.deprecated[0])
                 cvt = child_value.__class__
                 if cvt is str:
-                    if len(child_value) <= 40:
-                        folded = child_value.strip().casefold()
-                        if not folded:
+                    # Most strings have no surrounding blanks and a length no placeholder has: skip the
+                    # strip and casefold copies for them.
+                    n = len(child_value)
+                    if n == 0 or child_value[0] <= " " or child_value[-1] <= " ":
+                        stripped = child_value.strip()
+                        if not stripped:
                             add("empty_field", path + (key,), child_value)
-                        elif folded in PLACEHOLDERS:
+                        elif len(stripped) in PLACEHOLDER_LENGTHS and stripped.casefold() in PLACEHOLDERS:
                             add("placeholder_text", path + (key,), child_value)
-                    elif child_value[0] <= " " and not child_value.strip():
-                        add("empty_field", path + (key,), child_value)
+                    elif n in PLACEHOLDER_LENGTHS and child_value.casefold() in PLACEHOLDERS:
+                        add("placeholder_text", path + (key,), child_value)
                     if not child_value.isascii() and MOJIBAKE.search(child_value):
                         add("mojibake", path + (key,), child_value)
                 elif (cvt is dict or cvt is list) and not child_value:

@@ -1,0 +1,105 @@
+"""Group releases (and existing records) by OCID, out of core.
+
+Each reader writes the items it reads into its own SQLite file (a sorted run, once indexed);
+:func:`iter_groups` merges the runs and yields the items of one OCID at a time, in OCID order and,
+within an OCID, in input order. Memory holds one batch of inserts and one group, whatever the size of
+the input. Items are stored with :mod:`marshal`, the fastest serializer of plain JSON values in the
+standard library; the files live only as long as the merge.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import marshal
+import sqlite3
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+RELEASE = 0
+RECORD = 1
+_BATCH = 2000
+
+
+class Row(NamedTuple):
+    """One stored item, still serialized: a release (with its package's URI) or an existing record."""
+
+    kind: int
+    run: int
+    seq: int
+    source: str
+    uri: str
+    blob: bytes
+
+
+class Item(NamedTuple):
+    """One stored item, loaded."""
+
+    kind: int
+    source: str
+    uri: str
+    data: Any
+
+
+def load(rows: list[Row]) -> list[Item]:
+    """The items of ``rows``."""
+    return [Item(r.kind, r.source, r.uri, marshal.loads(r.blob)) for r in rows]
+
+
+class RunWriter:
+    """Writes one run: items in the order they are added, to be read back grouped by OCID."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None)
+        # A scratch file: durability is worthless here, speed is not.
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute(
+            "CREATE TABLE items (ocid TEXT NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL,"
+            " source TEXT NOT NULL, uri TEXT NOT NULL, data BLOB NOT NULL)"
+        )
+        self.db.execute("BEGIN")
+        self.buffer: list[tuple] = []
+        self.count = 0
+
+    def add(self, ocid: str, kind: int, source: str, uri: str, data: Any) -> None:
+        """Store ``data`` under ``ocid``."""
+        self.buffer.append((ocid, self.count, kind, source, uri, marshal.dumps(data)))
+        self.count += 1
+        if len(self.buffer) >= _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.buffer:
+            self.db.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)", self.buffer)
+            self.buffer = []
+
+    def close(self) -> None:
+        """Finish the run: flushed, committed and indexed for reading by OCID."""
+        self._flush()
+        self.db.execute("COMMIT")
+        self.db.execute("CREATE INDEX by_ocid ON items (ocid, seq)")
+        self.db.close()
+
+
+def _rows(path: str, run: int) -> Iterator[tuple]:
+    db = sqlite3.connect(path)
+    try:
+        for ocid, seq, kind, source, uri, blob in db.execute(
+            "SELECT ocid, seq, kind, source, uri, data FROM items ORDER BY ocid, seq"
+        ):
+            yield ocid, run, seq, kind, source, uri, blob
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            db.close()
+
+
+def iter_groups(paths: list[str]) -> Iterator[tuple[str, list[Row]]]:
+    """Yield ``(ocid, rows)`` over all runs, in OCID order (by code point, as the reference sorts),
+    rows in run order then input order."""
+    streams = [_rows(path, run) for run, path in enumerate(paths)]
+    merged = heapq.merge(*streams, key=lambda row: row[:3]) if len(streams) > 1 else streams[0] if streams else ()
+    for ocid, group in itertools.groupby(merged, key=lambda row: row[0]):
+        yield ocid, [Row(kind, run, seq, source, uri, blob) for _, run, seq, kind, source, uri, blob in group]
