@@ -202,7 +202,10 @@ def process_releases(rng: random.Random, number: int, year: int) -> list[dict]:
                     "value": {"amount": amount, "currency": "MXN"},
                     "suppliers": [{"id": f"MX-RFC-{winner[0]}", "name": winner[1]}],
                     "items": items,
-                    "documents": [_document(rng, "award-1", "awardNotice", _date(base, 30))],
+                    "documents": [
+                        _document(rng, "award-1", "awardNotice", _date(base, 30)),
+                        _document(rng, "award-2", "evaluationReports", _date(base, 30)),
+                    ],
                 }
             ]
         elif stage == "contract":
@@ -216,7 +219,11 @@ def process_releases(rng: random.Random, number: int, year: int) -> list[dict]:
                     "period": {"startDate": _date(base, 46), "endDate": _date(base, 200)},
                     "value": {"amount": amount, "currency": "MXN"},
                     "dateSigned": _date(base, 45),
-                    "documents": [_document(rng, "contract-1", "contractSigned", _date(base, 45))],
+                    "items": items,
+                    "documents": [
+                        _document(rng, "contract-1", "contractSigned", _date(base, 45)),
+                        _document(rng, "contract-2", "contractGuarantees", _date(base, 45)),
+                    ],
                 }
             ]
         elif stage == "implementation":

@@ -1,7 +1,7 @@
 """Time `cdmx validate` and libcoveocds (the OCDS Data Review Tool) on the same generated packages.
 
 Both run offline on the same OCDS 1.1.5 schema (libcoveocds through --standard-zip), each in its own
-process, measured for wall time and peak memory (RSS of the child). Prints the ratio.
+process, measured for wall time and peak memory (of the whole process tree). Prints the ratio.
 
     pip install -e .[bench]
     python benchmarks/validate.py --sizes 10000 50000 --schema-dir ../shared/ocds
@@ -12,24 +12,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import write_package
-
-
-def run(cmd: list[str], env: dict) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MB and exit code of ``cmd``."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, _, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    return elapsed, usage.ru_maxrss / 1024, proc.returncode if proc.returncode is not None else 0
+from measure import run
 
 
 def standard_zip(schema_dir: Path, target: Path) -> Path:

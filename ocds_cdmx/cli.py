@@ -12,9 +12,18 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
+from .convert import convert
+from .mapping import MappingError, bundled, load
 from .merge import merge
 from .messages import LANGS, default_lang, input_error_text
-from .report import write_json, write_merge_json, write_merge_text, write_text
+from .report import (
+    write_convert_json,
+    write_convert_text,
+    write_json,
+    write_merge_json,
+    write_merge_text,
+    write_text,
+)
 from .schema import TAGS, SchemaError, SchemaStore, fetch
 from .validate import validate
 
@@ -47,6 +56,8 @@ def main() -> None:
     """Publish and check Mexico City's procurement data as OCDS 1.1.
 
     \b
+    cdmx convert FILE -m M   an agency's spreadsheet → OCDS release package
+    cdmx mappings list|check the mappings from spreadsheets to OCDS
     cdmx validate FILE…      every problem in release or record packages
     cdmx merge FILE…         releases from every agency and night → records
     cdmx schema fetch|where  offline copies of the OCDS schemas and extensions
@@ -84,6 +95,10 @@ def main() -> None:
     help="Locations kept for each kind of problem (0: all).",
 )  # fmt: skip
 @click.option("--no-statistics", is_flag=True, help="Leave the key field information out of the text report.")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=None,
+    help="Processes that share the checking of large packages (default: one per CPU). The report is the same.",
+)  # fmt: skip
 @_schema_options
 @_lang_option
 def validate_command(
@@ -95,6 +110,7 @@ def validate_command(
     no_quality: bool,
     max_locations: int,
     no_statistics: bool,
+    jobs: int | None,
     schema_dir: str | None,
     offline: bool | None,
     lang: str | None,
@@ -126,6 +142,7 @@ def validate_command(
             quality_checks=not no_quality,
             max_locations=max_locations,
             progress=lambda n: progress.update(task, completed=n),
+            jobs=jobs,
         )
     if fmt == "json":
         write_json(result, lang, sys.stdout)
@@ -276,6 +293,125 @@ def merge_command(
     elif report_fmt == "text":
         write_merge_text(result, lang, Console(stderr=True, highlight=False, soft_wrap=True))
     sys.exit(result.exit_code)
+
+
+@main.command("convert")
+@click.argument("source", type=click.Path(dir_okay=False), metavar="FILE")
+@click.option(
+    "-m", "--mapping", required=True, metavar="MAPPING",
+    help="The agency's mapping: a .yaml file or a bundled name (cdmx mappings list).",
+)  # fmt: skip
+@click.option(
+    "-o", "--output", default="-", show_default=True, metavar="PATH",
+    help="Where to write the release package (written atomically; - for standard output).",
+)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["package", "jsonl"]), default="package", show_default=True,
+    help="package: one release package; jsonl: one release per line.",
+)  # fmt: skip
+@click.option("--uri", default=None, help="The package's uri. Default: urn:ocds-cdmx:<file name>.")
+@click.option(
+    "--release-date", default=None, metavar="DATETIME",
+    help="The date of releases whose date columns are blank (RFC 3339, e.g. 2024-10-01T00:00:00-06:00).",
+)  # fmt: skip
+@click.option("--published-date", default=None, metavar="DATETIME", help="The package's publishedDate. Default: now.")
+@click.option("--encoding", default=None, help="The encoding of a CSV file (e.g. latin-1). Default: detected.")
+@click.option("--no-validate", is_flag=True, help="Do not check the output with cdmx validate.")
+@click.option(
+    "--rejects", type=click.Path(dir_okay=False), default=None, metavar="FILE.csv",
+    help="Write the rows that were not converted (file, sheet, row, reason) to this CSV file.",
+)  # fmt: skip
+@click.option(
+    "--report", "report_fmt", type=click.Choice(["text", "json", "none"]), default="text", show_default=True,
+    help="The report on standard error: text for people, json for scripts, or none.",
+)  # fmt: skip
+@_schema_options
+@_lang_option
+def convert_command(
+    source: str,
+    mapping: str,
+    output: str,
+    fmt: str,
+    uri: str | None,
+    release_date: str | None,
+    published_date: str | None,
+    encoding: str | None,
+    no_validate: bool,
+    rejects: str | None,
+    report_fmt: str,
+    schema_dir: str | None,
+    offline: bool | None,
+    lang: str | None,
+) -> None:
+    """Convert an agency's spreadsheet into an OCDS release package, with its mapping.
+
+    FILE is an .xlsx, .xlsm, .xls or .csv file. Every row is converted or reported with its reason;
+    the output is checked with cdmx validate before it is written.
+
+    \b
+    Examples:
+      cdmx convert A121Fr30B_2024T3.xlsx -m transparencia-adjudicaciones -o saf-2024T3.json
+      cdmx convert descarga.csv -m mappings/finanzas.yaml --rejects rechazos.csv -o saf.json
+    """
+    lang = lang or default_lang()
+    stderr = Console(stderr=True)
+    progress = Progress(TextColumn("{task.description}"), TextColumn("{task.completed}"), TimeElapsedColumn(),
+                        console=stderr, transient=True, disable=not (report_fmt == "text" and stderr.is_terminal))  # fmt: skip
+    with progress:
+        task = progress.add_task("convert", total=None)
+        result = convert(
+            source,
+            mapping,
+            output,
+            fmt=fmt,
+            uri=uri,
+            release_date=release_date,
+            published_date=published_date,
+            encoding=encoding,
+            validate_output=not no_validate,
+            rejects=rejects,
+            schema_dir=schema_dir,
+            offline=offline,
+            progress=lambda n: progress.update(task, completed=n),
+        )
+    if report_fmt == "json":
+        write_convert_json(result, lang, sys.stderr)
+    elif report_fmt == "text":
+        write_convert_text(result, lang, Console(stderr=True, highlight=False, soft_wrap=True))
+    sys.exit(result.exit_code)
+
+
+@main.group("mappings")
+def mappings_group() -> None:
+    """The mapping files that say how a spreadsheet becomes OCDS."""
+
+
+@mappings_group.command("list")
+def mappings_list() -> None:
+    """The bundled mappings, with their titles."""
+    for name in bundled():
+        try:
+            title = load(name).data.get("title", "")
+        except MappingError as e:
+            title = f"(invalid: {e})"
+        click.echo(f"{name:<32} {title}")
+
+
+@mappings_group.command("check")
+@click.argument("path", metavar="FILE")
+@_lang_option
+def mappings_check(path: str, lang: str | None) -> None:
+    """Check a mapping: its format, and the columns its parties and sub-tables use (with line numbers)."""
+    lang = lang or default_lang()
+    try:
+        mapping = load(path)
+    except MappingError as e:
+        for line, message in e.problems:
+            click.echo(f"{e.source}:{line or '?'}: {message}", err=True)
+        sys.exit(1)
+    columns = len(mapping.data["columns"])
+    reasons = sum(1 for c in mapping.data["columns"].values() if c.get("reason"))
+    click.echo(f"{mapping.source}: OK ({columns} columns, {reasons} deliberately unmapped)")
 
 
 @main.group("schema")

@@ -66,6 +66,13 @@ CHECKS: dict[str, tuple[str, str]] = {
     "duplicate_item_id": (WARNING, "merge"),
     "release_out_of_order": (WARNING, "merge"),
     "upgrade_party_differs": (WARNING, "merge"),
+    # Converting spreadsheets
+    "value_unreadable": (ERROR, "convert"),
+    "value_not_in_map": (ERROR, "convert"),
+    "row_without_ocid": (ERROR, "convert"),
+    "subrow_without_id": (ERROR, "convert"),
+    "orphan_subrow": (WARNING, "convert"),
+    "subtable_missing": (WARNING, "convert"),
 }
 
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}

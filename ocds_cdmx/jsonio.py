@@ -74,6 +74,12 @@ class Document:
     items: Iterator[tuple[str | None, int | None, Any]] = field(default_factory=lambda: iter(()))
     item_key: str | None = None
     line: int = 1
+    scanner: _Scanner | None = field(default=None, repr=False)
+
+    def item_text(self) -> str:
+        """The JSON text of the item just yielded by ``items`` (to hand it to another process)."""
+        assert self.scanner is not None
+        return self.scanner.last_text
 
 
 def _reject_constant(name: str) -> Any:
@@ -94,6 +100,7 @@ class _Scanner:
         self.eof = False
         self.offset = 0  # characters discarded before buf[0]
         self.lines = 0  # newlines discarded before buf[0]
+        self.last = (0, 0)  # where in buf the value read last is
 
     def fill(self, want: int = CHUNK) -> bool:
         if self.eof:
@@ -137,7 +144,9 @@ class _Scanner:
             try:
                 value, end = _DECODER.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as e:
-                truncated = e.pos >= len(self.buf) - 1 or e.msg.startswith("Unterminated string")
+                # A chunk can end inside a value: in a string, a number, a literal or a \uXXXX escape
+                # (whose error points at the backslash, up to 5 characters before the end).
+                truncated = e.pos >= len(self.buf) - 8 or e.msg.startswith("Unterminated string")
                 if truncated and self.fill(len(self.buf)):
                     continue
                 raise self.syntax_error(e.msg, e.pos) from None
@@ -148,8 +157,15 @@ class _Scanner:
             # A number that ends at the end of the buffer may continue in the next chunk.
             if end == len(self.buf) and self.fill():
                 continue
+            self.last = (self.pos, end)
             self.pos = end
             return value
+
+    @property
+    def last_text(self) -> str:
+        """The JSON text of the value read last (valid until the next read)."""
+        start, end = self.last
+        return self.buf[start:end]
 
     def line_col(self, pos: int) -> tuple[int, int]:
         line = self.lines + self.buf.count("\n", 0, pos) + 1
@@ -292,7 +308,7 @@ def iter_documents(path: str, encoding: str | None = None, label: str | None = N
                 doc = _object_document(scanner, path, encoding, source, number, line)
             elif c == "[":
                 scanner.pos += 1
-                doc = Document(source, number, "array", line=line)
+                doc = Document(source, number, "array", line=line, scanner=scanner)
                 doc.items = _array_items(scanner, None)
             else:
                 doc = Document(source, number, "scalar", metadata={"value": scanner.value()}, line=line)
@@ -321,7 +337,7 @@ def _object_document(
     start = scanner.char_offset
     scanner.pos += 1
     metadata: dict = {}
-    doc = Document(source, number, "object", metadata=metadata, line=line)
+    doc = Document(source, number, "object", metadata=metadata, line=line, scanner=scanner)
 
     def members() -> Iterator[tuple[str | None, int | None, Any]]:
         first = True

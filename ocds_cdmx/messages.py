@@ -498,6 +498,66 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
             "Las entregas enlazadas no pueden volver a unirse, así que la nueva se aplicó al final. Una desde los paquetes de entregas para obtener el orden correcto.",
         ),
     },
+    "value_unreadable": {
+        "en": (
+            "A value of '{field}' cannot be read as {expected}: it was left out",
+            "Fix the cell: {expected_advice}",
+        ),
+        "es": (
+            "Un valor de '{field}' no se puede leer como {expected}: se omitió",
+            "Corrija la celda: {expected_advice}",
+        ),
+    },
+    "value_not_in_map": {
+        "en": (
+            "A value of '{field}' is not one of the catalog's",
+            "Use one of: {expected}. Or add the value to the mapping's 'map'.",
+        ),
+        "es": (
+            "Un valor de '{field}' no está en el catálogo",
+            "Use uno de: {expected}. O agregue el valor al 'map' del mapeo.",
+        ),
+    },
+    "row_without_ocid": {
+        "en": (
+            "A row without the columns that make its OCID ({columns}) was not converted",
+            "Fill those columns in the row, or delete the row if it is not a contracting process.",
+        ),
+        "es": (
+            "Una fila sin las columnas que forman su OCID ({columns}) no se convirtió",
+            "Llene esas columnas en la fila, o borre la fila si no es un proceso de contratación.",
+        ),
+    },
+    "subrow_without_id": {
+        "en": (
+            "A row of a sub-table has no ID: it was not converted",
+            "Write in the ID column the number that the main sheet's row uses to point at it.",
+        ),
+        "es": (
+            "Una fila de una tabla secundaria no tiene ID: no se convirtió",
+            "Escriba en la columna ID el número con que la fila de la hoja principal la señala.",
+        ),
+    },
+    "subtable_missing": {
+        "en": (
+            "{rows} rows point at the sub-table {table}, which this file does not have: that data was not converted",
+            "Convert the workbook that has the {table} sheet (a CSV download has only the main table).",
+        ),
+        "es": (
+            "{rows} filas señalan la tabla {table}, que este archivo no tiene: esos datos no se convirtieron",
+            "Convierta el libro que tiene la hoja {table} (la descarga CSV solo trae la tabla principal).",
+        ),
+    },
+    "orphan_subrow": {
+        "en": (
+            "A row of the sub-table '{table}' is pointed at by no row of the main sheet",
+            "Check its ID: the main sheet's column for this sub-table must hold the same number.",
+        ),
+        "es": (
+            "Ninguna fila de la hoja principal señala una fila de la tabla '{table}'",
+            "Revise su ID: la columna de la hoja principal para esta tabla debe llevar el mismo número.",
+        ),
+    },
     "upgrade_party_differs": {
         "en": (
             "While upgrading from OCDS 1.0, one organization ({value}) had different details in different roles",
@@ -507,6 +567,30 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
             "Al actualizar de OCDS 1.0, una organización ({value}) tenía datos distintos en distintos roles",
             "Se conservaron en 'parties' los primeros datos. Revise los datos de la organización en la entrega original.",
         ),
+    },
+}
+
+#: What a cell was expected to hold: (name, how to write it), by language.
+EXPECTED: dict[str, dict[str, tuple[str, str]]] = {
+    "number": {
+        "en": ("a number", "digits with an optional decimal point, e.g. 1234567.89 or $1,234,567.89."),
+        "es": ("un número", "dígitos con punto decimal opcional, p. ej. 1234567.89 o $1,234,567.89."),
+    },
+    "integer": {
+        "en": ("a whole number", "digits only, without decimals."),
+        "es": ("un número entero", "solo dígitos, sin decimales."),
+    },
+    "date": {
+        "en": ("a date", "a date cell, or text like 15/03/2024 (day/month/year) or 2024-03-15."),
+        "es": ("una fecha", "una celda de fecha, o texto como 15/03/2024 (día/mes/año) o 2024-03-15."),
+    },
+    "boolean": {
+        "en": ("yes or no", "Sí or No."),
+        "es": ("sí o no", "Sí o No."),
+    },
+    "url": {
+        "en": ("a web address", "a full address starting with https:// (or http://)."),
+        "es": ("una dirección web", "una dirección completa que empiece con https:// (o http://)."),
     },
 }
 
@@ -582,6 +666,60 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "No se escribió nada: antes, todas las entradas deben poder leerse.",
     },
     "merge_written": {"en": "Written: {output}", "es": "Escrito: {output}"},
+    "not_a_spreadsheet": {
+        "en": "{source}: not a spreadsheet ({suffix}). Give an .xlsx, .xlsm, .xls or .csv file.",
+        "es": "{source}: no es una hoja de cálculo ({suffix}). Use un archivo .xlsx, .xlsm, .xls o .csv.",
+    },
+    "corrupt": {
+        "en": "{source}: the file is damaged or is not what its name says ({detail}). Open it in a spreadsheet program and save it again.",
+        "es": "{source}: el archivo está dañado o no es lo que dice su nombre ({detail}). Ábralo en una hoja de cálculo y guárdelo de nuevo.",
+    },
+    "bomb": {
+        "en": "{source}: refused: its {zipped} compressed bytes would inflate to {unzipped}, as zip bombs do.",
+        "es": "{source}: rechazado: sus {zipped} bytes comprimidos se inflarían a {unzipped}, como las bombas zip.",
+    },
+    "unsafe_xml": {
+        "en": "{source}: refused: its XML declares entities, which can be used to attack the reader ({detail}).",
+        "es": "{source}: rechazado: su XML declara entidades, que pueden usarse para atacar al lector ({detail}).",
+    },
+    "csv_encoding": {
+        "en": "{source}: the CSV file is not {encoding} ({detail}).",
+        "es": "{source}: el archivo CSV no está en {encoding} ({detail}).",
+    },
+    "no_header": {
+        "en": "{source}, sheet {sheet}: none of the mapping's column labels is in the first {rows} rows (found: {found}). Is it the right mapping?",
+        "es": "{source}, hoja {sheet}: ninguna etiqueta de columna del mapeo está en las primeras {rows} filas (se encontró: {found}). ¿Es el mapeo correcto?",
+    },
+    "duplicate_label": {
+        "en": "{source}, sheet {sheet}, row {row}: the column '{label}' appears twice. Rename or delete one of them.",
+        "es": "{source}, hoja {sheet}, fila {row}: la columna '{label}' aparece dos veces. Renombre o borre una de ellas.",
+    },
+    "columns_missing": {
+        "en": "{source}, sheet {sheet}, row {row}: required columns are missing (label → nearest labels found): {missing}.",
+        "es": "{source}, hoja {sheet}, fila {row}: faltan columnas obligatorias (etiqueta → etiquetas parecidas encontradas): {missing}.",
+    },
+    "sheet_missing": {
+        "en": "{source}: no sheet named {names}.",
+        "es": "{source}: no hay una hoja llamada {names}.",
+    },
+    "mapping": {
+        "en": "{source}: the mapping has problems: {problems}",
+        "es": "{source}: el mapeo tiene problemas: {problems}",
+    },
+    "convert_headline": {
+        "en": "{status}: {releases} releases of {ocids} processes from {converted} rows ({rejected} rejected, {blank} blank) of {read} read; {errors} errors, {warnings} warnings.",
+        "es": "{status}: {releases} entregas de {ocids} procesos a partir de {converted} filas ({rejected} rechazadas, {blank} vacías) de {read} leídas; {errors} errores, {warnings} advertencias.",
+    },
+    "converted": {"en": "Converted", "es": "Convertido"},
+    "converted_with_problems": {"en": "Converted with problems", "es": "Convertido con problemas"},
+    "unmapped_columns": {
+        "en": "Columns present but not in the mapping ({sheet}): {columns}",
+        "es": "Columnas presentes pero no en el mapeo ({sheet}): {columns}",
+    },
+    "validation_summary": {
+        "en": "Output checked with cdmx validate: {errors} errors, {warnings} warnings.",
+        "es": "Salida revisada con cdmx validate: {errors} errores, {warnings} advertencias.",
+    },
     "merged": {"en": "Merged", "es": "Unido"},
     "merged_with_problems": {"en": "Merged with problems", "es": "Unido con problemas"},
     "valid": {"en": "Valid", "es": "Válido"},
@@ -634,6 +772,9 @@ def finding_text(check: str, params: dict, field: str, lang: str, value: Any = N
     """(title, advice) for a finding group."""
     entry = FINDINGS[finding_key(check, params)][lang]
     values = _Default({**params, "field": params.get("field", field.rsplit("/", 1)[-1]), "value": value})
+    if "expected" in params and params["expected"] in EXPECTED:
+        values["expected_advice"] = EXPECTED[params["expected"]][lang][1]
+        values["expected"] = EXPECTED[params["expected"]][lang][0]
     if "problem" in params and params["problem"] in TEXTS:
         values["problem"] = TEXTS[params["problem"]][lang].format_map(_Default(url=value))
     return entry[0].format_map(values), entry[1].format_map(values)
@@ -663,4 +804,9 @@ def input_error_text(error: Exception, lang: str) -> str:
         return text(error.key, lang, **params)
     if isinstance(error, VersionError):
         return text("version", lang, source=error.source, version=error.version)
+    if getattr(error, "key", None) == "mapping":
+        problems = "; ".join(f"line {line}: {m}" if line else m for line, m in error.problems)
+        return text("mapping", lang, source=error.source, problems=problems)
+    if getattr(error, "key", None) in TEXTS and hasattr(error, "params"):
+        return text(error.key, lang, source=error.source, **error.params)
     return str(error)

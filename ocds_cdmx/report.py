@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .convert import ConvertResult
 from .findings import ERROR, Findings
 from .merge import MergeResult
 from .messages import finding_text, input_error_text, text
@@ -183,3 +184,66 @@ def _statistics(result: ValidationResult, lang: str, console: Console, rich: boo
         console.print(f"\n{title}", markup=False)
         for name, value in rows:
             console.print(f"    {name}: {value}", markup=False, highlight=False)
+
+
+def convert_result_as_dict(result: ConvertResult, lang: str) -> dict[str, Any]:
+    """The JSON report of ``cdmx convert --report json`` (its shape is documented in the README)."""
+    validation = result.validation
+    return {
+        "exit_code": result.exit_code,
+        "errors": result.errors,
+        "warnings": result.warnings,
+        "releases": result.releases,
+        "ocids": result.ocids,
+        "sheets": [s.as_dict() for s in result.sheets],
+        "rejects": [{"source": f, "sheet": s, "row": r, "reason": why} for f, s, r, why in result.rejects],
+        "output": result.output,
+        "written": result.written,
+        "input_errors": [_input_error_dict(e, lang) for e in result.input_errors],
+        "findings": _findings_list(result.findings, lang),
+        "validation": result_as_dict(validation, lang) if validation is not None else None,
+    }
+
+
+def write_convert_json(result: ConvertResult, lang: str, out: IO[str]) -> None:
+    """Write the JSON report of a conversion."""
+    json.dump(convert_result_as_dict(result, lang), out, ensure_ascii=False, indent=2, default=str)
+    out.write("\n")
+
+
+def write_convert_text(result: ConvertResult, lang: str, console: Console) -> None:
+    """Write the report of a conversion for people."""
+    rich = console.is_terminal
+    for error in result.input_errors:
+        console.print(("[bold red]✗[/] " if rich else "ERROR: ") + escape(input_error_text(error, lang)))
+    if result.input_errors:
+        line = text("merge_not_written", lang)
+        console.print(f"[bold red]{escape(line)}[/]" if rich else line)
+        return
+    main = result.sheets[0] if result.sheets else None
+    problems = result.exit_code != 0
+    headline = text(
+        "convert_headline",
+        lang,
+        status=text("converted_with_problems" if problems else "converted", lang),
+        releases=result.releases,
+        ocids=result.ocids,
+        errors=result.errors,
+        warnings=result.warnings,
+        **({k: getattr(main, k) for k in ("read", "converted", "rejected", "blank")} if main else {}),
+    )
+    colour = "red" if problems else "green"
+    console.print(f"[bold {colour}]{escape(headline)}[/]" if rich else headline)
+    for sheet in result.sheets:
+        line = f"    {sheet.sheet}: {sheet.read} read, {sheet.converted} converted, {sheet.rejected} rejected, {sheet.blank} blank"
+        console.print(escape(line) if rich else line, markup=rich, highlight=False)
+        if sheet.unmapped_columns:
+            note = "    " + text("unmapped_columns", lang, sheet=sheet.sheet, columns="; ".join(sheet.unmapped_columns))
+            console.print(escape(note) if rich else note, markup=rich, highlight=False)
+    if result.written and result.output:
+        console.print(text("merge_written", lang, output=result.output))
+    _write_groups(result.findings, lang, console, False)
+    if result.validation is not None:
+        summary = text("validation_summary", lang, errors=result.validation.errors, warnings=result.validation.warnings)
+        console.print("\n" + summary)
+        _write_groups(result.validation.findings, lang, console, False)

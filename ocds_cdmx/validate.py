@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
+import multiprocessing
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,8 +23,13 @@ from .checks.stats import Statistics
 from .findings import ERROR, WARNING, Findings
 from .jsonio import Document, InputError, ItemArray, expand_sources, iter_documents, spooled_stdin
 from .schema import TAGS, Profile, SchemaError, SchemaStore, load_profile
+from .workers import default_jobs
 
 OCID_PREFIX = re.compile(r"^ocds-[a-z0-9]{6}")
+#: Releases per batch handed to a worker, and how many releases a package must have read before a
+#: worker is started (small files are not worth its start-up).
+BATCH = 200
+PARALLEL_AFTER = 2000
 
 
 class VersionError(Exception):
@@ -126,8 +134,11 @@ class Validator:
         quality_checks: bool = True,
         max_locations: int = 100,
         progress: Callable[[int], None] | None = None,
+        jobs: int = 1,
     ) -> None:
         self.store = store
+        self.jobs = jobs
+        self.parallel_after = PARALLEL_AFTER
         self.ocid_prefix = ocid_prefix
         self.schema_version = schema_version
         self.quality_checks = quality_checks
@@ -177,7 +188,15 @@ class Validator:
             return
         metadata = doc.metadata
         if doc.shape == "package" or "releases" in metadata or "records" in metadata:
-            self.package(metadata, doc.source, doc.number, (), items=doc.items if doc.shape == "package" else None)
+            streamed = doc.shape == "package"
+            self.package(
+                metadata,
+                doc.source,
+                doc.number,
+                (),
+                items=doc.items if streamed else None,
+                item_text=doc.item_text if streamed else None,
+            )
         else:
             summary = SourceSummary(doc.source, doc.number, "object", None, count=1)
             self.result.sources.append(summary)
@@ -205,6 +224,7 @@ class Validator:
         number: int,
         path: tuple,
         items: Iterator[tuple[str | None, int | None, Any]] | None,
+        item_text: Callable[[], str] | None = None,
     ) -> None:
         key = "records" if "records" in metadata else "releases"
         kind = "record package" if key == "records" else "release package"
@@ -223,24 +243,37 @@ class Validator:
         dupes: list = []
         idless: dict[int, int] = {}
         idless_dupe = False
-        for _, index, item in items:
-            item_path = path + (key, index)
-            if key == "releases":
-                self.release(profile, item, item_path)
-                ids = (item.get("ocid"), item.get("id")) if isinstance(item, dict) else None
-            else:
-                self.record(profile, item, item_path)
-                ids = (item.get("ocid"),) if isinstance(item, dict) else None
-            if ids and all(isinstance(i, str | int | float) and not isinstance(i, bool) for i in ids):
-                if ids in seen:
-                    dupes.append(ids)
-                seen.add(ids)
-            else:
-                digest = hash(repr(item))
-                if digest in idless:
-                    idless_dupe = True
-                idless[digest] = index
-            summary.count += 1
+        shared = _Shared(self, profile, source) if self.jobs > 1 and key == "releases" and item_text else None
+        try:
+            for _, index, item in items:
+                item_path = path + (key, index)
+                if shared is not None and index >= self.parallel_after:
+                    # Workers check releases from their JSON text; statistics and uniqueness stay here,
+                    # where the order of the items is known.
+                    shared.add(item_path, item, item_text())
+                    self.stats.add_release(item)
+                    ids = (item.get("ocid"), item.get("id")) if isinstance(item, dict) else None
+                elif key == "releases":
+                    self.release(profile, item, item_path)
+                    ids = (item.get("ocid"), item.get("id")) if isinstance(item, dict) else None
+                else:
+                    self.record(profile, item, item_path)
+                    ids = (item.get("ocid"),) if isinstance(item, dict) else None
+                if ids and all(isinstance(i, str | int | float) and not isinstance(i, bool) for i in ids):
+                    if ids in seen:
+                        dupes.append(ids)
+                    seen.add(ids)
+                else:
+                    digest = hash(repr(item))
+                    if digest in idless:
+                        idless_dupe = True
+                    idless[digest] = index
+                summary.count += 1
+        finally:
+            # Batches in flight hold the findings of releases already read: merged even when the
+            # input breaks off.
+            if shared is not None:
+                shared.finish()
         # The item array is checked against the package schema without its items, which were walked above.
         value = metadata.get(key)
         if isinstance(value, ItemArray):
@@ -262,13 +295,26 @@ class Validator:
     # -- items ----------------------------------------------------------------------------------
     def release(self, profile: Profile, release: Any, path: tuple) -> None:
         """Validate one release."""
-        self.compiled_walker(profile).walk(self.compiled(profile).node("release"), release, path)
-        if isinstance(release, dict):
-            self.ocid(release, path)
-            if self.quality_checks:
-                quality.check_release(release, path, self.findings)
+        self.check_release(profile, release, path, self.compiled_walker(profile), self.findings)
         self.stats.add_release(release)
         self.tick()
+
+    def check_release(self, profile: Profile, release: Any, path: tuple, walker: Walker, findings: Findings) -> None:
+        """The checks that need nothing but the release itself: schema, OCID and quality."""
+        walker.walk(self.compiled(profile).node("release"), release, path)
+        if isinstance(release, dict):
+            self.ocid(release, path, findings)
+            if self.quality_checks:
+                quality.check_release(release, path, findings)
+
+    def check_batch(self, profile: Profile, source: str, batch: list[tuple[tuple, Any]]) -> Findings:
+        """Check releases into findings of their own, to be merged in order."""
+        findings = Findings(self.findings.max_locations)
+        findings.source = source
+        walker = Walker(profile, findings)
+        for path, release in batch:
+            self.check_release(profile, release, path, walker, findings)
+        return findings
 
     def record(self, profile: Profile, record: Any, path: tuple) -> None:
         """Validate one record, its embedded releases and its compiled release."""
@@ -290,21 +336,97 @@ class Validator:
                     quality.check_release(compiled, path + ("compiledRelease",), self.findings)
         self.tick()
 
-    def ocid(self, obj: dict, path: tuple) -> None:
+    def ocid(self, obj: dict, path: tuple, findings: Findings | None = None) -> None:
+        findings = self.findings if findings is None else findings
         ocid = obj.get("ocid")
         if not isinstance(ocid, str) or not ocid:
             return
         if not OCID_PREFIX.match(ocid):
-            self.findings.add("ocid_prefix_format", path + ("ocid",), ocid)
+            findings.add("ocid_prefix_format", path + ("ocid",), ocid)
         if self.ocid_prefix and not (
             ocid.startswith(self.ocid_prefix) and ocid[len(self.ocid_prefix) : len(self.ocid_prefix) + 1] in ("", "-")
         ):
-            self.findings.add("ocid_prefix_registered", path + ("ocid",), ocid, prefix=self.ocid_prefix)
+            findings.add("ocid_prefix_registered", path + ("ocid",), ocid, prefix=self.ocid_prefix)
 
-    def tick(self) -> None:
-        self._done += 1
-        if self.progress is not None and self._done % 200 == 0:
+    def tick(self, n: int = 1) -> None:
+        before = self._done
+        self._done += n
+        if self.progress is not None and self._done // 200 != before // 200:
             self.progress(self._done)
+
+
+# The validator that forked workers inherit: set just before their pool starts, only read in workers.
+_FORKED: tuple[Validator, Profile] | None = None
+
+
+def _check_texts(task: tuple[str, list[tuple[tuple, str]]]) -> Findings:
+    assert _FORKED is not None
+    validator, profile = _FORKED
+    source, batch = task
+    return validator.check_batch(profile, source, [(path, json.loads(text)) for path, text in batch])
+
+
+class _Shared:
+    """Shares the checking of one package's releases between this process and a worker.
+
+    This process has already decoded each release (to find where it ends); the worker decodes it again
+    from its text, which costs less than sending the decoded release. So this process keeps a share of
+    the batches for itself, and the results of all batches are merged in input order.
+    """
+
+    LOCAL_EVERY = 3  # one batch in three is checked here
+
+    def __init__(self, validator: Validator, profile: Profile, source: str) -> None:
+        self.validator = validator
+        self.profile = profile
+        self.source = source
+        self.batch: list[tuple[tuple, Any, str]] = []
+        self.count = 0
+        self.pending: deque = deque()
+        self.pool: Any = None
+
+    def add(self, path: tuple, release: Any, text: str) -> None:
+        self.batch.append((path, release, text))
+        if len(self.batch) >= BATCH:
+            self._submit()
+
+    def _submit(self) -> None:
+        batch, self.batch = self.batch, []
+        self.count += 1
+        if self.pool is None:
+            self._start()
+        if self.pool is None or self.count % self.LOCAL_EVERY == 0:
+            findings = self.validator.check_batch(self.profile, self.source, [(p, r) for p, r, _ in batch])
+            self.pending.append((len(batch), findings))
+        else:
+            task = (self.source, [(p, t) for p, _, t in batch])
+            self.pending.append((len(batch), self.pool.apply_async(_check_texts, (task,))))
+        while len(self.pending) > 4 or (self.pending and isinstance(self.pending[0][1], Findings)):
+            self._collect()
+
+    def _start(self) -> None:
+        global _FORKED
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return
+        self.validator.compiled(self.profile).node("release")  # compiled once, before the fork
+        _FORKED = (self.validator, self.profile)
+        self.pool = multiprocessing.get_context("fork").Pool(max(1, self.validator.jobs - 1))
+
+    def _collect(self) -> None:
+        n, result = self.pending.popleft()
+        self.validator.findings.merge(result if isinstance(result, Findings) else result.get())
+        self.validator.tick(n)
+
+    def finish(self) -> None:
+        """Check what is left and merge every result; stop the worker."""
+        if self.batch:
+            self._submit()
+        while self.pending:
+            self._collect()
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+            self.pool = None
 
 
 def validate(
@@ -318,12 +440,15 @@ def validate(
     quality_checks: bool = True,
     max_locations: int = 100,
     progress: Callable[[int], None] | None = None,
+    jobs: int | None = None,
 ) -> ValidationResult:
     """Validate OCDS files and return every problem found.
 
     ``sources`` are files, directories (their ``.json``/``.jsonl``/``.gz`` files) or ``"-"`` for
     standard input. Unreadable input does not raise: it is in ``result.input_errors`` and makes
     ``result.exit_code`` 2. Schemas are looked up as :class:`~ocds_cdmx.schema.SchemaStore` explains.
+    With ``jobs`` > 1 (default: one per CPU) a worker process shares the checking of large packages;
+    the result is the same whatever the number.
 
     >>> result = validate("releases.json", ocid_prefix="ocds-87sd3t")  # doctest: +SKIP
     >>> result.exit_code, result.errors, result.warnings  # doctest: +SKIP
@@ -338,6 +463,7 @@ def validate(
         quality_checks=quality_checks,
         max_locations=max_locations,
         progress=progress,
+        jobs=default_jobs() if jobs is None else max(1, jobs),
     )
     result = validator.result
     try:

@@ -15,7 +15,7 @@ from ocds_cdmx import validate
 from ocds_cdmx.cli import main
 from ocds_cdmx.schema import SchemaStore, load_profile
 
-from .conftest import OCDS, REAL
+from .conftest import OCDS, REAL, ROOT
 
 REAL_FILES = sorted(p for p in REAL.rglob("*.json"))
 CDMX = REAL / "cdmx"
@@ -241,3 +241,32 @@ def test_missing_schema_offline_is_explained(tmp_path, monkeypatch):
     )
     assert result.exit_code == 2
     assert "cdmx schema fetch" in result.output
+
+
+def test_a_worker_process_does_not_change_the_result(tmp_path, monkeypatch):
+    import importlib
+    import sys
+
+    from ocds_cdmx.report import result_as_dict
+
+    # The package's `validate` is the function: the module is reached by its full name.
+    validate_module = importlib.import_module("ocds_cdmx.validate")
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import iter_releases
+
+    releases = list(iter_releases(700, seed=3))
+    for i, release in enumerate(releases):
+        if i % 7 == 0:
+            release["date"] = "ayer"  # schema errors spread over every batch
+        if i % 11 == 0 and "tender" in release:
+            release["tender"]["procurementMethod"] = "por definir"
+    path = tmp_path / "package.json"
+    path.write_text(json.dumps({"version": "1.1", "releases": releases}), encoding="utf-8")
+    monkeypatch.setattr(validate_module, "BATCH", 25)
+    monkeypatch.setattr(validate_module, "PARALLEL_AFTER", 50)
+    one = result_as_dict(validate_module.validate(path, jobs=1, max_locations=500), "en")
+    two = result_as_dict(validate_module.validate(path, jobs=2, max_locations=500), "en")
+    assert one == two
+    assert one["errors"] >= 100
+    assert validate_module._FORKED is not None  # a worker did take part

@@ -1,0 +1,75 @@
+"""Run a command and measure its wall time and the peak memory of its whole process tree.
+
+Worker processes count: the peak is the largest sum of the resident sets of the command and all its
+descendants, sampled every 20 ms from /proc (Linux). Elsewhere, the peak of the command alone.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import IO
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            tree.setdefault(int(fields[1]), []).append(int(entry.name))
+    return tree
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_mb(pid: int) -> float:
+    """The resident memory of ``pid`` and its descendants, in MB."""
+    tree = _children()
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += _rss_kb(current)
+        todo.extend(tree.get(current, []))
+    return total / 1024
+
+
+def run(
+    cmd: list[str], env: dict | None = None, stdin: IO | None = None, stdout: IO | None = None
+) -> tuple[float, float, int]:
+    """Wall seconds, peak MB of the process tree, and exit code of ``cmd`` (output discarded unless
+    ``stdout`` is given)."""
+    start = time.perf_counter()
+    out = stdout if stdout is not None else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=subprocess.DEVNULL, env=env)
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], tree_rss_mb(proc.pid))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if Path("/proc").exists():
+        sampler.start()
+    _, _, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    done.set()
+    if sampler.is_alive():
+        sampler.join()
+    proc.returncode = proc.returncode if proc.returncode is not None else 0
+    return elapsed, max(peak[0], usage.ru_maxrss / 1024), proc.returncode

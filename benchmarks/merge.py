@@ -1,0 +1,102 @@
+"""Time `cdmx merge` and `ocdskit compile --package` on the same generated nightly packages.
+
+Each size is written as several release packages (one per night), a process's cumulative releases
+spread over the nights, about 8 KB a release. Both tools merge them into one record package, compiled
+only and with versioned releases, offline with the same OCDS 1.1.5 release schema; the outputs are
+compared byte for byte. Prints wall time, the peak memory of each tool's whole process tree (workers
+included), and the ratio.
+
+    pip install -e .[bench]
+    python benchmarks/merge.py --sizes 10000 100000 --schema-dir ../shared/ocds
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generate import iter_releases
+from measure import run
+
+PUBLISHED = "2024-06-30T00:00:00-06:00"
+
+
+def write_nights(count: int, nights: int, folder: Path) -> list[Path]:
+    """``count`` releases as ``nights`` release packages, written one release at a time."""
+    paths = [folder / f"night-{n:02d}.json" for n in range(nights)]
+    files = [p.open("w", encoding="utf-8") for p in paths]
+    first = [True] * nights
+    for n, f in enumerate(files):
+        f.write(f'{{"uri":"https://datos.cdmx.gob.mx/ocds/night-{n:02d}.json","version":"1.1",')
+        f.write(f'"publishedDate":"2024-01-{n + 1:02d}T00:00:00-06:00",')
+        f.write('"publisher":{"name":"Gobierno de la Ciudad de México","scheme":"MX-RFC","uid":"GDF9712054NA"},')
+        f.write('"releases":[')
+    for i, release in enumerate(iter_releases(count)):
+        n = i % nights
+        files[n].write(("" if first[n] else ",") + json.dumps(release))
+        first[n] = False
+    for f in files:
+        f.write("]}\n")
+        f.close()
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
+    parser.add_argument("--nights", type=int, default=10, help="release packages per size")
+    parser.add_argument("--schema-dir", default=os.environ.get("CDMX_SCHEMA_DIR", "../shared/ocds"))
+    parser.add_argument("--reference-max", type=int, default=100000, help="largest size to run ocdskit on")
+    parser.add_argument("--jobs", type=int, default=None, help="cdmx merge --jobs (default: every CPU)")
+    args = parser.parse_args()
+    schema_dir = Path(args.schema_dir).resolve()
+    schema = schema_dir / "1__1__5" / "release-schema.json"
+    env = {**os.environ, "CDMX_SCHEMA_DIR": str(schema_dir), "CDMX_OFFLINE": "1"}
+    cdmx = shutil.which("cdmx") or sys.exit("cdmx is not installed: pip install -e .[bench]")
+    ocdskit = shutil.which("ocdskit")
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    print(f"{'releases':>9} {'MB':>6} {'mode':>9} {'cdmx s':>8} {'cdmx MB':>8} {'rel/s':>7}"
+          f" {'ocdskit s':>10} {'ocdskit MB':>10} {'ratio':>6} {'same':>5}")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for size in args.sizes:
+            folder = tmp / str(size)
+            folder.mkdir()
+            nights = write_nights(size, args.nights, folder)
+            together = folder / "all.json"
+            with together.open("wb") as out:
+                for path in nights:
+                    out.write(path.read_bytes())
+            megabytes = together.stat().st_size / 1e6
+            for mode, extra in (("compiled", []), ("versioned", ["--versioned"])):
+                ours_out, ref_out = folder / f"cdmx-{mode}.json", folder / f"ocdskit-{mode}.json"
+                ours = run(
+                    [cdmx, "merge", *map(str, nights), "-o", str(ours_out), "--published-date", PUBLISHED,
+                     "--report", "none", *jobs, *extra],
+                    env,
+                )  # fmt: skip
+                line = f"{size:>9} {megabytes:>6.0f} {mode:>9} {ours[0]:>8.2f} {ours[1]:>8.0f} {size / ours[0]:>7.0f}"
+                if ocdskit and size <= args.reference_max:
+                    with together.open("rb") as stdin, ref_out.open("wb") as sink:
+                        cmd = [ocdskit, "compile", "--package", "--schema", str(schema),
+                               "--published-date", PUBLISHED, *extra]  # fmt: skip
+                        ref = run(cmd, env, stdin, sink)
+                    same = "yes" if filecmp.cmp(ours_out, ref_out, shallow=False) else "NO"
+                    line += f" {ref[0]:>10.2f} {ref[1]:>10.0f} {ref[0] / ours[0]:>6.1f} {same:>5}"
+                    ref_out.unlink()
+                else:
+                    line += f" {'-':>10} {'-':>10} {'-':>6} {'-':>5}"
+                print(line, flush=True)
+                ours_out.unlink()
+            shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,315 @@
+"""cdmx convert: the transparency format 43335 in its layouts, values, row accounting, bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from ocds_cdmx.cli import main
+from ocds_cdmx.mapping import MappingError, load
+from ocds_cdmx.values import ValueProblem, normalize_label, to_datetime, to_number
+
+from .conftest import OCDS, ROOT
+
+SAMPLES = ROOT / "samples"
+XLSX = SAMPLES / "A121Fr30B_2024T3.xlsx"
+XLS = SAMPLES / "A121Fr30B_2024T3.xls"
+CSV = SAMPLES / "A121Fr30B_2024T3_descarga.csv"
+MAPPING = "transparencia-adjudicaciones"
+PUBLISHED = "2024-10-16T00:00:00-06:00"
+
+
+def _convert(source: Path, *options: str, mapping: str = MAPPING) -> tuple[int, dict, dict | None]:
+    result = CliRunner().invoke(
+        main, ["convert", str(source), "-m", mapping, "--report", "json", "--lang", "en", "--published-date",
+               PUBLISHED, "--schema-dir", str(OCDS), "--offline", *options],
+    )  # fmt: skip
+    report = json.loads(result.stderr)
+    package = json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
+    return result.exit_code, report, package
+
+
+def _releases(package: dict, ocid: str) -> dict[str, dict]:
+    return {r["tag"][0]: r for r in package["releases"] if r["ocid"] == ocid}
+
+
+def _check(report: dict, check: str) -> dict:
+    (finding,) = [f for f in report["findings"] if f["check"] == check]
+    return finding
+
+
+# -- the sample, upload template ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def converted() -> tuple[int, dict, dict]:
+    code, report, package = _convert(XLSX)
+    return code, report, package
+
+
+def test_the_sample_converts_to_a_valid_package(converted):
+    code, report, package = converted
+    assert code == 0, report
+    assert report["validation"]["errors"] == 0 and report["validation"]["valid"]
+    assert report["releases"] == 32 and report["ocids"] == 8
+    main_sheet = report["sheets"][0]
+    # Every row read is accounted for: the blank row in the middle too.
+    assert main_sheet == {"sheet": "Reporte de Formatos", "header_row": 7, "read": 9, "converted": 8,
+                          "rejected": 0, "blank": 1, "unmapped_columns": []}  # fmt: skip
+    assert package["extensions"] == [
+        "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json"
+    ]
+
+
+def test_values_at_their_ocds_paths(converted):
+    _, _, package = converted
+    ocid = "ocds-87sd3t-SAF-DGRMSG-AD-001-2024"  # trailing spaces trimmed, / turned into -
+    stages = _releases(package, ocid)
+    assert list(stages) == ["planning", "tender", "award", "contract"]
+    contract = stages["contract"]
+    assert contract["id"] == f"{ocid}-contract" and contract["tag"] == ["contract"]
+    assert contract["tender"]["procurementMethod"] == "direct"
+    assert contract["tender"]["procurementMethodDetails"] == "Adjudicación directa"
+    (signed,) = contract["contracts"]
+    # An Excel serial date, in Mexico City's offset.
+    assert signed["dateSigned"] == "2024-07-08T00:00:00-06:00"
+    assert signed["value"] == {"amount": 1452664.9, "currency": "MXN"}  # "$1,452,664.90" in the cell
+    assert signed["documents"][0]["documentType"] == "contractSigned"
+    assert signed["documents"][0]["url"] == "https://transparencia.cdmx.gob.mx/contratos/CS-001-2024.pdf"
+    supplier = next(p for p in contract["parties"] if "supplier" in p["roles"])
+    assert supplier["identifier"] == {
+        "scheme": "MX-RFC", "id": "CPV0105228K3", "legalName": "Construcciones Peña del Valle, S.A. de C.V."
+    }  # fmt: skip
+    assert contract["awards"][0]["suppliers"] == [{"id": supplier["id"], "name": supplier["name"]}]
+    # The quotes of Tabla_334271: tenderers and their bids.
+    assert len(contract["tender"]["tenderers"]) == 3
+    assert [b["value"]["amount"] for b in contract["bids"]["details"]][:1] == [1452664.9]
+    # The tender release does not carry the award's supplier as a party yet.
+    assert all("supplier" not in p["roles"] or "tenderer" in p["roles"] for p in stages["tender"]["parties"])
+
+
+def test_text_dates_persons_rfcs_with_ampersand_and_amendments(converted):
+    _, _, package = converted
+    second = _releases(package, "ocds-87sd3t-SAF-DGRMSG-AD-002-2024")["contract"]
+    assert second["contracts"][0]["dateSigned"] == "2024-07-15T00:00:00-06:00"  # "15/07/2024" as text
+    assert any(p["identifier"]["id"] == "MAS&980312AB1" for p in second["parties"])
+    person = _releases(package, "ocds-87sd3t-SAF-DGRMSG-AD-003-2024")["contract"]
+    supplier = next(p for p in person["parties"] if "supplier" in p["roles"])
+    assert supplier["name"] == "María Fernanda López Güemes"  # Nombre(s) + apellidos
+    amended = _releases(package, "ocds-87sd3t-SAF-DGRMSG-AD-004-2024")["contract"]
+    (amendment,) = amended["contracts"][0]["amendments"]
+    assert amendment == {
+        "id": "CM-01", "date": "2024-10-20T00:00:00-06:00", "description": "Ampliación del plazo de ejecución",
+        "rationale": "Ampliación del plazo de ejecución",
+    }  # fmt: skip
+    # Public works (Tabla_334255): the stage of the works as a milestone of the contract.
+    assert second["contracts"][0]["milestones"][0]["title"] == "en ejecución"
+    assert second["tender"]["mainProcurementCategory"] == "works"
+
+
+def test_the_same_workbook_gives_the_same_bytes(tmp_path: Path):
+    outputs = []
+    for n in (1, 2):
+        out = tmp_path / f"{n}.json"
+        code, _, _ = _convert(XLSX, "-o", str(out))
+        assert code == 0
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_xls_template_gives_the_same_releases(converted):
+    _, _, from_xlsx = converted
+    code, _, from_xls = _convert(XLS)
+    assert code == 0
+    assert from_xls["releases"] == from_xlsx["releases"]
+
+
+def test_latin1_public_download_csv(converted):
+    _, _, from_xlsx = converted
+    code, report, package = _convert(CSV)
+    assert code == 0
+    assert report["sheets"][0]["header_row"] == 4  # after the metadata block, Title-Cased labels
+    ours = {r["id"]: r for r in package["releases"]}
+    assert set(ours) == {r["id"] for r in from_xlsx["releases"]}
+    first = ours["ocds-87sd3t-SAF-DGRMSG-AD-001-2024-contract"]
+    assert first["contracts"][0]["value"] == {"amount": 1452664.9, "currency": "MXN"}
+    assert first["tender"]["description"].startswith("Mantenimiento")
+    # The CSV has no Tabla_ sheets: the rows that point at them are reported, not silently dropped.
+    missing = [f for f in report["findings"] if f["check"] == "subtable_missing"]
+    assert {f["params"]["table"] for f in missing} == {"Tabla_334271", "Tabla_334255", "Tabla_334268"}
+
+
+# -- bad input ----------------------------------------------------------------------------------------
+
+
+def _edit(tmp_path: Path, change) -> Path:
+    book = load_workbook(XLSX)
+    change(book["Reporte de Formatos"], book)
+    path = tmp_path / "edited.xlsx"
+    book.save(path)
+    return path
+
+
+def _column(sheet, label: str) -> int:
+    return next(c.column for c in sheet[7] if c.value and normalize_label(c.value) == normalize_label(label))
+
+
+def test_missing_required_column_names_the_nearest_labels(tmp_path: Path):
+    def rename(sheet, _):
+        sheet.cell(
+            7, _column(sheet, "Número de expediente, folio o nomenclatura que lo identifique")
+        ).value = "Número de expediente o folio"
+
+    code, report, _ = _convert(_edit(tmp_path, rename))
+    assert code == 2
+    message = report["input_errors"][0]["message"]
+    assert "required columns are missing" in message and "'Número de expediente o folio'" in message
+
+
+def test_duplicate_label(tmp_path: Path):
+    def duplicate(sheet, _):
+        sheet.cell(7, _column(sheet, "Nota")).value = "Fecha del contrato"
+
+    code, report, _ = _convert(_edit(tmp_path, duplicate))
+    assert code == 2 and "appears twice" in report["input_errors"][0]["message"]
+
+
+def test_unreadable_dates_and_amounts_are_reported_with_their_cell(tmp_path: Path):
+    def spoil(sheet, _):
+        sheet.cell(8, _column(sheet, "Fecha del contrato")).value = "el martes pasado"
+        sheet.cell(
+            9, _column(sheet, "Monto total del contrato con impuestos incluidos (expresado en pesos mexicanos)")
+        ).value = "mucho"
+
+    code, report, _ = _convert(_edit(tmp_path, spoil))
+    assert code == 1
+    problems = {(f["field"], f["locations"][0]["path"], f["locations"][0]["value"], f["params"]["expected"])
+                for f in report["findings"] if f["check"] == "value_unreadable"}  # fmt: skip
+    assert ("Fecha del contrato", "Reporte de Formatos/8/Fecha del contrato", "el martes pasado", "date") in problems
+    assert any(p[2] == "mucho" and p[3] == "number" for p in problems)
+    finding = next(f for f in report["findings"] if f["params"].get("expected") == "date")
+    assert "15/03/2024" in finding["advice"]
+
+
+def test_rows_without_ocid_are_rejected_and_listed(tmp_path: Path):
+    def clear(sheet, _):
+        sheet.cell(10, _column(sheet, "Número de expediente, folio o nomenclatura que lo identifique")).value = None
+
+    rejects = tmp_path / "rechazos.csv"
+    code, report, _ = _convert(_edit(tmp_path, clear), "--rejects", str(rejects))
+    assert code == 1
+    assert report["sheets"][0]["rejected"] == 1 and report["sheets"][0]["converted"] == 7
+    rows = list(csv.reader(rejects.open(encoding="utf-8")))
+    assert rows[0] == ["file", "sheet", "row", "reason"] and rows[1][1:] == [
+        "Reporte de Formatos",
+        "10",
+        "row_without_ocid",
+    ]
+    # Its quotes now point at nothing: reported as orphans.
+    assert _check(report, "orphan_subrow")["count"] == 3
+
+
+def test_corrupt_file_and_not_a_spreadsheet(tmp_path: Path):
+    corrupt = tmp_path / "roto.xlsx"
+    corrupt.write_bytes(XLSX.read_bytes()[:3000])
+    code, report, _ = _convert(corrupt)
+    assert code == 2 and "damaged" in report["input_errors"][0]["message"]
+    other = tmp_path / "contrato.pdf"
+    other.write_bytes(b"%PDF-1.4")
+    code, report, _ = _convert(other)
+    assert code == 2 and "not a spreadsheet" in report["input_errors"][0]["message"]
+
+
+def test_zip_bomb_is_refused(tmp_path: Path):
+    bomb = tmp_path / "bomba.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"0" * (300 << 20))
+    code, report, _ = _convert(bomb)
+    assert code == 2 and "zip bombs" in report["input_errors"][0]["message"]
+
+
+def test_xml_entities_are_refused(tmp_path: Path):
+    hostile = tmp_path / "entidades.xlsx"
+    with zipfile.ZipFile(XLSX) as source, zipfile.ZipFile(hostile, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                text = data.decode("utf-8")
+                head, _, rest = text.partition("?>")
+                data = (head + '?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>' + rest).encode()
+            target.writestr(item, data)
+    code, report, _ = _convert(hostile)
+    assert code == 2
+    assert report["input_errors"][0]["key"] in ("unsafe_xml", "corrupt")
+
+
+# -- mappings and values -------------------------------------------------------------------------------
+
+
+def test_mappings_list_and_check():
+    runner = CliRunner()
+    listed = runner.invoke(main, ["mappings", "list"])
+    assert listed.exit_code == 0 and "transparencia-adjudicaciones" in listed.output
+    checked = runner.invoke(main, ["mappings", "check", str(ROOT / "mappings" / "transparencia-adjudicaciones.yaml")])
+    assert checked.exit_code == 0 and "deliberately unmapped" in checked.output
+
+
+def test_a_bad_mapping_names_its_line(tmp_path: Path):
+    bad = tmp_path / "agencia.yaml"
+    bad.write_text("extends: transparencia-adjudicaciones\nagency:\n  key: SAF\n  nombre: typo\n", encoding="utf-8")
+    with pytest.raises(MappingError) as raised:
+        load(bad)
+    assert any(line == 4 and "nombre" in message for line, message in raised.value.problems)
+    result = CliRunner().invoke(main, ["mappings", "check", str(bad)])
+    assert result.exit_code == 1 and ":4:" in result.stderr
+
+
+def test_every_column_of_format_43335_is_mapped_or_explained():
+    reference = (ROOT.parent / "shared" / "reference" / "pnt_formats_columns.md").read_text(encoding="utf-8")
+    section = reference.split("## Format 43336")[0]
+    top = []
+    for line in section.splitlines():
+        if line.startswith("- ["):
+            label = line[line.index("]") + 2 :].split(" → ")[0]
+            top.append(re.sub(r" \((?:[^()]|\([^()]*\))*\)$", "", label))  # without its "(type)"
+    mapping = load("transparencia-adjudicaciones").data
+    labels = {normalize_label(c["label"]) for c in mapping["columns"].values()}
+    labels |= {normalize_label(x) for c in mapping["columns"].values() for x in c.get("labels", [])}
+    assert [t for t in top if normalize_label(t) not in labels] == []
+    for spec in mapping["columns"].values():
+        assert spec.get("field") or spec.get("fields") or spec.get("document") or spec.get("use") or spec.get("reason")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("15/03/2024", "2024-03-15T00:00:00-06:00"),
+        ("2021-07-01", "2021-07-01T00:00:00-05:00"),  # daylight saving time, before 2022
+        (45366, "2024-03-15T00:00:00-06:00"),  # an Excel serial date
+        ("2024-03-15T10:30:00Z", "2024-03-15T10:30:00+00:00"),
+    ],
+)
+def test_dates_take_mexico_citys_offset_on_that_day(value, expected):
+    assert to_datetime(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("$1,234,567.89", 1234567.89), ("1.234.567,89", 1234567.89), ("(1,000.00)", -1000.0), ("12 MXN", 12), (7.5, 7.5)],
+)
+def test_amounts_in_mexican_formats(value, expected):
+    assert to_number(value) == expected
+
+
+@pytest.mark.parametrize("value", ["mucho", "1,2,3", "12..5"])
+def test_unreadable_amounts(value):
+    with pytest.raises(ValueProblem):
+        to_number(value)
