@@ -10,6 +10,7 @@ ids (``<ocid>-<stage>``), so that converting the same spreadsheet twice gives th
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from .mapping import Mapping
 from .values import ValueProblem, convert, is_blank, normalize_label, to_string
 
 STAGE_ORDER = ("planning", "tender", "award", "contract", "implementation")
+#: The first stage at which a party with this role takes part (by index in STAGE_ORDER).
+ROLE_STAGE = {"funder": 0, "buyer": 0, "procuringEntity": 1, "interestedParty": 1, "enquirer": 1, "tenderer": 1,
+              "supplier": 2, "payer": 3, "payee": 3}  # fmt: skip
 _OCID_CLEAN = re.compile(r"[\s/\\]+")
 _SLUG = re.compile(r"[^A-Z0-9&Ñ]+")
 
@@ -74,9 +78,19 @@ def _template(text: str, values: dict[str, Any]) -> str | None:
 
 
 def _set(target: dict, path: list[str], value: Any) -> None:
-    for part in path[:-1]:
-        target = target.setdefault(part, {})
-    target[path[-1]] = value
+    """Set ``value`` at ``path``; a number in the path is an element of an array (given an id)."""
+    node: Any = target
+    for part, following in itertools.pairwise(path):
+        if following.isdigit():
+            node = node.setdefault(part, [])
+        elif isinstance(node, list):
+            index = int(part)
+            while len(node) <= index:
+                node.append({"id": str(len(node) + 1)})
+            node = node[index]
+        else:
+            node = node.setdefault(part, {})
+    node[path[-1]] = value
 
 
 class Builder:
@@ -328,7 +342,14 @@ class Builder:
         parties = []
         if buyer:
             parties.append({**buyer, "roles": list(dict.fromkeys([*buyer.get("roles", []), "buyer"]))})
-        parties += [p for i, p in process.parties.items() if i in refs and (not buyer or i != buyer["id"])]
+        # A party is in a release once it is referenced there, or once the stage its roles belong to
+        # is reached (invited suppliers, who are referenced nowhere, appear from the tender on).
+        parties += [
+            p
+            for i, p in process.parties.items()
+            if (i in refs or min((ROLE_STAGE.get(r, 1) for r in p["roles"]), default=1) <= level)
+            and (not buyer or i != buyer["id"])
+        ]
         if parties:
             release["parties"] = parties
         release = {k: v for k, v in release.items() if v is not None}

@@ -1,8 +1,9 @@
 """Make the sample workbooks in this folder: synthetic, in Spanish, with the real files' messiness.
 
-    python samples/make_samples.py            # writes samples/A121Fr30B_2024T3*.{xlsx,csv}
+    python samples/make_samples.py            # writes samples/A121Fr30{A,B}_2024T3*.{xlsx,xls,csv}
 
-The transparency platform's format 43335 (adjudicaciones directas) in its two layouts:
+The transparency platform's format 43336 (licitaciones e invitaciones: ``A121Fr30A_2024T3.xlsx``, upload
+template) and format 43335 (adjudicaciones directas) in its two layouts:
 - the upload template (``A121Fr30B_2024T3.xlsx``): sheet "Reporte de Formatos" with the format id on
   row 1, field-type codes on row 4, field ids on row 5, labels on row 7 and data from row 8; sub-tables in
   ``Tabla_<id>`` sheets (labels on row 3, data from row 4); catalogs in hidden ``Hidden_*`` sheets;
@@ -208,6 +209,161 @@ def write_upload_template_xls(path: Path, seed: int = 2024) -> None:
     book.save(str(path))
 
 
+COLUMNS_43336 = [
+    ("334280", "1", "Ejercicio"), ("334314", "4", "Fecha de inicio del periodo que se informa"),
+    ("334315", "4", "Fecha de término del periodo que se informa"), ("334323", "9", "Tipo de procedimiento (catálogo)"),
+    ("334304", "9", "Materia (catálogo)"), ("334277", "10", "Posibles contratantes"),
+    ("334278", "1", "Número de expediente, folio o nomenclatura"),
+    ("334331", "7", "Hipervínculo a la convocatoria o invitaciones emitidas"),
+    ("334332", "4", "Fecha de la convocatoria o invitación"), ("334287", "2", "Descripción de las obras, bienes o servicios"),
+    ("334306", "10", "Personas físicas o morales con proposición u oferta"),
+    ("334334", "4", "Fecha en la que se celebró la junta de aclaraciones"),
+    ("334307", "10", "Relación de asistentes a la junta de aclaraciones"),
+    ("334308", "10", "Relación con los datos de los servidores públicos asistentes a la junta de aclaraciones"),
+    ("334279", "7", "Hipervínculo al fallo de la junta de aclaraciones o al documento correspondiente"),
+    ("334335", "7", "Hipervínculo al documento donde conste la presentación las propuestas"),
+    ("334275", "7", "Hipervínculo al (los) dictámenes, en su caso"), ("334324", "2", "Nombre(s) del contratista o proveedor"),
+    ("334316", "2", "Primer apellido del contratista o proveedor"), ("334317", "2", "Segundo apellido del contratista o proveedor"),
+    ("334318", "2", "Razón social del contratista o proveedor"),
+    ("334325", "1", "RFC de la persona física o moral contratista o proveedor"),
+    ("334326", "2", "Descripción de las razones que justifican su elección"), ("334285", "2", "Área(s) solicitante"),
+    ("334284", "2", "Área(s) contratante(s)"), ("334286", "2", "Área(s) responsable de su ejecución"),
+    ("334281", "1", "Número que identifique al contrato"), ("334290", "4", "Fecha del contrato"),
+    ("334295", "6", "Monto del contrato sin impuestos (en MXN)"),
+    ("334296", "6", "Monto total del contrato con impuestos incluidos (MXN)"),
+    ("334294", "6", "Monto mínimo, con impuestos incluidos, en su caso"),
+    ("334297", "6", "Monto máximo, con impuestos incluidos, en su caso"), ("334283", "1", "Tipo de moneda"),
+    ("334282", "1", "Tipo de cambio de referencia, en su caso"), ("334327", "1", "Forma de pago"),
+    ("334288", "2", "Objeto del contrato"), ("334292", "4", "Fecha de inicio del plazo de entrega o ejecución"),
+    ("334291", "4", "Fecha de término del plazo de entrega o ejecución"),
+    ("334301", "7", "Hipervínculo al documento del contrato y anexos, en versión pública, en su caso"),
+    ("334302", "7", "Hipervínculo al comunicado de suspensión, en su caso"),
+    ("334309", "10", "Partida presupuestal de acuerdo con el COG"),
+    ("334313", "9", "Origen de los recursos públicos (catálogo)"), ("334333", "1", "Fuente de financiamiento"),
+    ("334276", "1", "Tipo de fondo de participación o aportación respectiva"),
+    ("334328", "2", "Lugar donde se realizará la obra pública, en su caso"),
+    ("334319", "2", "Breve descripción de la obra pública, en su caso"),
+    ("334329", "7", "Hipervínculo a los estudios de impacto urbano y ambiental, en su caso"),
+    ("334330", "2", "Observaciones dirigidas a la población relativas a la realización de las obras públicas, en su caso"),
+    ("334320", "9", "Etapa de la obra pública y/o servicio de la misma (catálogo)"),
+    ("334305", "9", "Se realizaron convenios modificatorios (catálogo)"), ("334310", "10", "Convenios modificatorios"),
+    ("334289", "2", "Mecanismos de vigilancia y supervisión de la ejecución, en su caso"),
+    ("334298", "7", "Hipervínculo a informes de avances físicos, en su caso"),
+    ("334303", "7", "Hipervínculo a los informes de avance financiero, en su caso"),
+    ("334299", "7", "Hipervínculo al acta de recepción física de los trabajos ejecutados u homóloga, en su caso"),
+    ("334300", "7", "Hipervínculo al finiquito, en su  caso"),
+    ("334321", "2", "Área(s) responsable(s) que genera(n), posee(n), publica(n) y actualizan la información"),
+    ("334293", "4", "Fecha de validación"), ("334312", "13", "Fecha de actualización"), ("334322", "12", "Nota"),
+]  # fmt: skip
+PERSON_TABLE = ["ID", "Nombre(s)", "Primer apellido", "Segundo apellido"]
+TABLES_43336 = {
+    "Tabla_334277": [*PERSON_TABLE, "Razón Social", "RFC de los posibles contratantes"],
+    "Tabla_334306": [*PERSON_TABLE, "Denominación o razón social",
+                     "RFC de las personas físicas o morales que presentaron una proposición u oferta"],
+    "Tabla_334307": [*PERSON_TABLE, "Denominación o razón social",
+                     "RFC de las personas físicas o morales asistentes a la junta de aclaraciones"],
+    "Tabla_334308": ["ID", "Nombre(s) del Servidor Público", "Primer apellido del Servidor Público",
+                     "Segundo apellido del Servidor Público", "Cargo que ocupa el Servidor Público dentro del SO",
+                     "RFC de los servidores públicos asistentes a la junta de aclaraciones"],
+    "Tabla_334309": ["ID", "Partida Presupuestal"],
+    "Tabla_334310": ["ID", "Número de convenio modificatorio", "Objeto del convenio modificatorio",
+                     "Fecha de firma del convenio modificatorio", "Hipervínculo al documento del convenio"],
+}  # fmt: skip
+
+
+def rows_43336(seed: int = 2024) -> tuple[list[list], dict[str, list[list]]]:
+    """Main rows of format 43336 (licitaciones e invitaciones) and its sub-tables' rows."""
+    rng = random.Random(seed)
+    main: list[list] = []
+    tables: dict[str, list[list]] = {name: [] for name in TABLES_43336}
+    start = datetime(2024, 7, 3)
+    for n in range(1, 7):
+        call = start + timedelta(days=10 * n)
+        signed = call + timedelta(days=30)
+        amount = round(rng.uniform(900_000, 25_000_000), 2)
+        method = "Licitación pública" if n % 2 else "Invitación a cuando menos tres personas"
+        works = n in (2, 5)
+        company, rfc = COMPANIES[n % 4]
+        expediente = f"SOBSE/DGOP/LPN-{n:03d}-2024" if n % 2 else f"SOBSE/DGOP/IR-{n:03d}-2024"
+        contrato = f"OP-{n:03d}-2024"
+        values = {
+            "Ejercicio": "2024", "Fecha de inicio del periodo que se informa": "01/07/2024",
+            "Fecha de término del periodo que se informa": _serial(datetime(2024, 9, 30)),
+            "Tipo de procedimiento (catálogo)": method, "Materia (catálogo)": "Obra pública" if works else MATERIAS[n % 4],
+            "Posibles contratantes": str(n), "Número de expediente, folio o nomenclatura": expediente,
+            "Hipervínculo a la convocatoria o invitaciones emitidas": f"https://transparencia.cdmx.gob.mx/convocatorias/{n}.pdf",
+            "Fecha de la convocatoria o invitación": call.strftime("%d/%m/%Y"),
+            "Descripción de las obras, bienes o servicios": ITEMS[n % 4],
+            "Personas físicas o morales con proposición u oferta": str(n),
+            "Fecha en la que se celebró la junta de aclaraciones": _serial(call + timedelta(days=7)),
+            "Relación de asistentes a la junta de aclaraciones": str(n),
+            "Relación con los datos de los servidores públicos asistentes a la junta de aclaraciones": str(n),
+            "Hipervínculo al (los) dictámenes, en su caso": f"https://transparencia.cdmx.gob.mx/dictamenes/{n}.pdf",
+            "Razón social del contratista o proveedor": company, "RFC de la persona física o moral contratista o proveedor": rfc,
+            "Descripción de las razones que justifican su elección": "Propuesta solvente más baja",
+            "Área(s) contratante(s)": "Dirección General de Obras Públicas", "Número que identifique al contrato": contrato,
+            "Fecha del contrato": signed.strftime("%d/%m/%Y"),
+            "Monto del contrato sin impuestos (en MXN)": _money(amount / 1.16),
+            "Monto total del contrato con impuestos incluidos (MXN)": _money(amount), "Tipo de moneda": "Peso mexicano",
+            "Forma de pago": "Transferencia", "Objeto del contrato": f"{ITEMS[n % 4]}, conforme a la convocatoria",
+            "Fecha de inicio del plazo de entrega o ejecución": _serial(signed + timedelta(days=1)),
+            "Fecha de término del plazo de entrega o ejecución": _serial(signed + timedelta(days=180)),
+            "Hipervínculo al documento del contrato y anexos, en versión pública, en su caso":
+                f"https://transparencia.cdmx.gob.mx/contratos/{contrato}.pdf",
+            "Partida presupuestal de acuerdo con el COG": str(n),
+            "Origen de los recursos públicos (catálogo)": "Estatales", "Fuente de financiamiento": "Recursos fiscales",
+            "Lugar donde se realizará la obra pública, en su caso": "Alcaldía Iztapalapa" if works else "",
+            "Etapa de la obra pública y/o servicio de la misma (catálogo)": "En ejecución" if works else "",
+            "Se realizaron convenios modificatorios (catálogo)": "Si" if n == 5 else "No",
+            "Convenios modificatorios": str(n) if n == 5 else "",
+            "Fecha de validación": "15/10/2024", "Fecha de actualización": "15/10/2024",
+        }  # fmt: skip
+        main.append([values.get(label, "") for _, _, label in COLUMNS_43336])
+        for name, qrfc in COMPANIES:
+            tables["Tabla_334277"].append([str(n), "", "", "", name, qrfc])
+        for name, qrfc in COMPANIES[:3]:
+            tables["Tabla_334306"].append([str(n), "", "", "", name, qrfc])
+        tables["Tabla_334307"].append([str(n), *PEOPLE[0][:3], "", PEOPLE[0][3]])
+        tables["Tabla_334308"].append([str(n), "Laura", "Ríos", "Peña", "Subdirectora de Concursos", ""])
+        tables["Tabla_334309"].append([str(n), "6121" if works else "3511"])
+        if n == 5:
+            tables["Tabla_334310"].append([str(n), "CM-OP-005-1", "Ampliación de monto", "10/12/2024",
+                                           "https://transparencia.cdmx.gob.mx/convenios/CM-OP-005-1.pdf"])  # fmt: skip
+    return main, tables
+
+
+def write_upload_template_43336(path: Path, seed: int = 2024) -> None:
+    """Format 43336's upload template layout, as an .xlsx."""
+    main, tables = rows_43336(seed)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Reporte de Formatos"
+    sheet.append(["43336"])
+    sheet.append(["TÍTULO", "NOMBRE CORTO", "DESCRIPCIÓN"])
+    sheet.append(["Resultados adjudicaciones, invitaciones y licitaciones_Procedimientos de licitación pública e "
+                  "invitación a cuando menos tres personas", "A121Fr30A", "-"])  # fmt: skip
+    sheet.append([code for _, code, _ in COLUMNS_43336])
+    sheet.append([field_id for field_id, _, _ in COLUMNS_43336])
+    sheet.append(["Tabla Campos"])
+    sheet.append([label for _, _, label in COLUMNS_43336])
+    for row in main:
+        sheet.append(row)
+    for title, header in TABLES_43336.items():
+        table = book.create_sheet(title)
+        table.append([None, *[str(43300 + i) for i in range(1, len(header))]])
+        table.append([None])
+        table.append(header)
+        for row in tables[title]:
+            table.append(row)
+    for n, values in enumerate([["Licitación pública", "Invitación a cuando menos tres personas", "Otro (especificar)"],
+                                ["Federales", "Estatales", "Municipales"]], 1):  # fmt: skip
+        hidden = book.create_sheet(f"Hidden_{n}")
+        for value in values:
+            hidden.append([value])
+        hidden.sheet_state = "hidden"
+    book.save(path)
+
+
 def write_public_download_csv(path: Path, seed: int = 2024) -> None:
     """The platform's public download as CSV: Latin-1, a metadata block, Title-Cased labels."""
     main, *_ = rows_43335(seed)
@@ -236,6 +392,7 @@ def _title_case(label: str) -> str:
 
 def main() -> None:
     write_upload_template(HERE / "A121Fr30B_2024T3.xlsx")
+    write_upload_template_43336(HERE / "A121Fr30A_2024T3.xlsx")
     write_public_download_csv(HERE / "A121Fr30B_2024T3_descarga.csv")
     try:
         write_upload_template_xls(HERE / "A121Fr30B_2024T3.xls")

@@ -146,6 +146,29 @@ def test_latin1_public_download_csv(converted):
     assert {f["params"]["table"] for f in missing} == {"Tabla_334271", "Tabla_334255", "Tabla_334268"}
 
 
+def test_format_43336_licitaciones_with_its_subtables():
+    code, report, package = _convert(SAMPLES / "A121Fr30A_2024T3.xlsx", mapping="transparencia-licitaciones")
+    assert code == 0, report["findings"]
+    assert report["validation"]["valid"] and report["releases"] == 24
+    first = _releases(package, "ocds-87sd3t-SOBSE-DGOP-LPN-001-2024")
+    second = _releases(package, "ocds-87sd3t-SOBSE-DGOP-IR-002-2024")
+    assert first["tender"]["tender"]["procurementMethod"] == "open"
+    assert second["tender"]["tender"]["procurementMethod"] == "limited"
+    assert second["tender"]["tender"]["tenderPeriod"] == {"startDate": "2024-07-23T00:00:00-06:00"}
+    # Invited suppliers (Tabla_334277) are interested parties from the tender on; bidders are tenderers.
+    roles = {p["name"]: p["roles"] for p in second["tender"]["parties"]}
+    assert "interestedParty" in roles["Servicios Integrales Ñandú SC"]
+    assert roles["MAÑANA & ASOCIADOS S.A. DE C.V."] == ["interestedParty", "tenderer"]
+    assert roles["José Ángel Hernández Núñez"] == ["enquirer"]  # at the clarifications meeting
+    # Budget lines (partida presupuestal, Tabla_334309) with the budget breakdown extension.
+    assert second["contract"]["planning"]["budget"]["budgetBreakdown"] == [{"id": "6121", "description": "6121"}]
+    # Public works: the place as an item, the stage as the contract's status, the amendment.
+    assert second["contract"]["tender"]["items"] == [{"id": "1", "description": "Alcaldía Iztapalapa"}]
+    assert second["contract"]["contracts"][0]["status"] == "active"
+    fifth = _releases(package, "ocds-87sd3t-SOBSE-DGOP-LPN-005-2024")["contract"]
+    assert fifth["contracts"][0]["amendments"][0]["id"] == "CM-OP-005-1"
+
+
 # -- bad input ----------------------------------------------------------------------------------------
 
 
@@ -272,15 +295,18 @@ def test_a_bad_mapping_names_its_line(tmp_path: Path):
     assert result.exit_code == 1 and ":4:" in result.stderr
 
 
-def test_every_column_of_format_43335_is_mapped_or_explained():
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("43335", "transparencia-adjudicaciones"), ("43336", "transparencia-licitaciones")]
+)
+def test_every_column_of_the_formats_is_mapped_or_explained(fmt: str, name: str):
     reference = (ROOT.parent / "shared" / "reference" / "pnt_formats_columns.md").read_text(encoding="utf-8")
-    section = reference.split("## Format 43336")[0]
+    section = reference.split(f"## Format {fmt}")[1].split("## Format")[0]
     top = []
     for line in section.splitlines():
         if line.startswith("- ["):
             label = line[line.index("]") + 2 :].split(" → ")[0]
             top.append(re.sub(r" \((?:[^()]|\([^()]*\))*\)$", "", label))  # without its "(type)"
-    mapping = load("transparencia-adjudicaciones").data
+    mapping = load(name).data
     labels = {normalize_label(c["label"]) for c in mapping["columns"].values()}
     labels |= {normalize_label(x) for c in mapping["columns"].values() for x in c.get("labels", [])}
     assert [t for t in top if normalize_label(t) not in labels] == []
