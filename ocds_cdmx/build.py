@@ -104,46 +104,58 @@ class Builder:
         self.processes: dict[str, Process] = {}
 
     # -- one row -------------------------------------------------------------------------------------
-    def add_row(self, raw: dict[str, Any], cells: dict[str, Cell], subrows: Callable[[str, Any], list]) -> bool:
-        """Add one main-sheet row (``raw``: column name → cell value). False when it was rejected."""
+    def add_row(
+        self,
+        raw: dict[str, Any],
+        cells: dict[str, Cell],
+        subrows: Callable[[str, Any], list],
+        sheet: dict | None = None,
+    ) -> bool:
+        """Add one row (``raw``: column name → cell value) of the main sheet, or of one of the mapping's
+        other ``sheets`` when ``sheet`` is its spec. False when the row was rejected."""
+        spec = self.data if sheet is None else sheet
+        columns = spec["columns"]
         values: dict[str, Any] = {"agency": self.agency.get("key", "")}
-        for name, spec in self.data["columns"].items():
+        for name, column in columns.items():
             if name not in raw:
                 continue
             try:
-                values[name] = convert(raw[name], spec.get("type", "string"))
+                values[name] = convert(raw[name], column.get("type", "string"))
             except ValueProblem as e:
                 self.report("value_unreadable", cells[name], {"expected": e.expected})
                 values[name] = None
-        ident = _template(self.data["ocid"]["template"], values)
+        template = spec.get("ocid") if isinstance(spec.get("ocid"), str) else self.data["ocid"]["template"]
+        ident = _template(template, values)
         if ident is None:
-            names = re.findall(r"\{([^{}]+)\}", self.data["ocid"]["template"])
+            names = re.findall(r"\{([^{}]+)\}", template)
             first = next(iter(cells.values()))
             self.report("row_without_ocid", first, {"columns": ", ".join(n for n in names if n != "agency")})
             return False
         ocid = ocid_of(self.data["ocid"]["prefix"], ident)
         process = self.processes.setdefault(ocid, Process(ocid))
         process.rows += 1
-        award_id = _template(self.data.get("ids", {}).get("award", "{ocid}-award"), {**values, "ocid": ocid})
-        contract_id = _template(self.data.get("ids", {}).get("contract", "{ocid}-contract"), {**values, "ocid": ocid})
+        ids = {**self.data.get("ids", {}), **spec.get("ids", {})}
+        award_id = _template(ids.get("award", "{ocid}-award"), {**values, "ocid": ocid})
+        contract_id = _template(ids.get("contract", "{ocid}-contract"), {**values, "ocid": ocid})
         targets = {"awards": (process.awards, award_id), "contracts": (process.contracts, contract_id)}
-        for name, spec in self.data["columns"].items():
+        for name, column in columns.items():
             value = values.get(name)
-            for target in _fields(spec):
-                mapped = self._value(value, target, spec, cells.get(name))
+            for target in _fields(column):
+                mapped = self._value(value, target, column, cells.get(name))
                 if mapped is not None:
                     self._put(process, targets, target["path"], mapped)
-            if spec.get("document") and value is not None:
-                self._document(process, targets, spec["document"], value)
-        for party in self.data.get("parties", []):
-            self._party(process, targets, party, values)
-        for sub in self.data.get("subtables", []):
+            if column.get("document") and value is not None:
+                self._document(process, targets, column["document"], value)
+        references = [self._party(process, targets, party, values) for party in spec.get("parties", [])]
+        if spec.get("item"):
+            self._item(process, targets, spec["item"], values, next((r for r in references if r), None))
+        for sub in spec.get("subtables", []):
             key = raw.get(sub["key"])
             if is_blank(key):
                 continue
             for sub_raw, sub_cells in subrows(sub["name"], key):
                 self._subrow(process, targets, sub, sub_raw, sub_cells)
-        for stage, names in self.data.get("release_date", {}).items():
+        for stage, names in spec.get("release_date", {}).items():
             for name in names:
                 if values.get(name):
                     date = values[name]
@@ -263,25 +275,40 @@ class Builder:
                 self.report("value_unreadable", cells[name], {"expected": e.expected})
                 values[name] = None
         reference = self._party(process, targets, sub["party"], values) if sub.get("party") else None
-        item_spec = sub.get("item")
-        if not item_spec:
-            return
-        section_path, _, key = item_spec["into"].rpartition("/")
-        section = self._section(process, targets, section_path)
+        if sub.get("item"):
+            self._item(process, targets, sub["item"], values, reference)
+
+    def _item(self, process: Process, targets: dict, spec: dict, values: dict, reference: dict | None) -> None:
+        """One element of an array (``spec["into"]``) from a row's values; merged into an element
+        with the same id, if there is one."""
+        section_path, _, key = spec["into"].rpartition("/")
+        section = self._section(process, targets, section_path) if section_path else process.body
         if section is None:
             return
         items = section.setdefault(key, [])
-        item: dict = {}
-        ident = _template(item_spec.get("id", "{n}"), {**values, "n": len(items) + 1})
-        item["id"] = ident if ident is not None else str(len(items) + 1)
-        for path, source in item_spec.get("fields", {}).items():
-            value = source["const"] if isinstance(source, dict) else values.get(source)
+        ident = _template(spec.get("id", "{n}"), {**values, "n": len(items) + 1})
+        ident = ident if ident is not None else str(len(items) + 1)
+        item = next((i for i in items if i.get("id") == ident), None)
+        fresh = item is None
+        item = {"id": ident} if fresh else item
+        for path, source in spec.get("fields", {}).items():
+            if isinstance(source, dict):
+                value = source["const"]
+            elif "{" in source:  # a template over the row's values
+                value = _template(source, values)
+            else:
+                value = values.get(source)
             if value is not None:
                 _set(item, path.split("/"), value)
-        if reference is not None and item_spec.get("party_in"):
-            _set(item, item_spec["party_in"].split("/"), [reference])
-        if len(item) > 1 and all(i.get("id") != item["id"] for i in items):
+        if reference is not None:
+            if spec.get("party_in"):
+                _set(item, spec["party_in"].split("/"), [reference])
+            if spec.get("party_ref"):
+                _set(item, spec["party_ref"].split("/"), reference)
+        if fresh and len(item) > 1:
             items.append(item)
+        elif fresh and not items:
+            section.pop(key, None)
 
     # -- releases ------------------------------------------------------------------------------------
     def releases(self, release_date: str | None = None) -> Iterator[dict]:

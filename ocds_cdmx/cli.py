@@ -296,7 +296,7 @@ def merge_command(
 
 
 @main.command("convert")
-@click.argument("source", type=click.Path(dir_okay=False), metavar="FILE")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False), metavar="FILE [MORE…]")
 @click.option(
     "-m", "--mapping", required=True, metavar="MAPPING",
     help="The agency's mapping: a .yaml file or a bundled name (cdmx mappings list).",
@@ -328,7 +328,7 @@ def merge_command(
 @_schema_options
 @_lang_option
 def convert_command(
-    source: str,
+    sources: tuple[str, ...],
     mapping: str,
     output: str,
     fmt: str,
@@ -345,13 +345,15 @@ def convert_command(
 ) -> None:
     """Convert an agency's spreadsheet into an OCDS release package, with its mapping.
 
-    FILE is an .xlsx, .xlsm, .xls or .csv file. Every row is converted or reported with its reason;
-    the output is checked with cdmx validate before it is written.
+    FILE is an .xlsx, .xlsm, .xls or .csv file with the mapping's main sheet; MORE are files with the
+    mapping's other sheets (e.g. the PAAAPS programme or the CLC payment orders for finanzas). Every row
+    is converted or reported with its reason; the output is checked with cdmx validate before it is
+    written.
 
     \b
     Examples:
       cdmx convert A121Fr30B_2024T3.xlsx -m transparencia-adjudicaciones -o saf-2024T3.json
-      cdmx convert descarga.csv -m mappings/finanzas.yaml --rejects rechazos.csv -o saf.json
+      cdmx convert A121Fr30B.xlsx paaaps.xlsx clc.csv -m finanzas --rejects rechazos.csv -o saf.json
     """
     lang = lang or default_lang()
     stderr = Console(stderr=True)
@@ -360,7 +362,7 @@ def convert_command(
     with progress:
         task = progress.add_task("convert", total=None)
         result = convert(
-            source,
+            sources[0] if len(sources) == 1 else list(sources),
             mapping,
             output,
             fmt=fmt,

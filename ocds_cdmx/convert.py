@@ -15,7 +15,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,7 +148,7 @@ def _pick_sheet(sheets: list[Sheet], names: list[str]) -> Sheet | None:
 
 
 def convert(
-    source: str | os.PathLike,
+    source: str | os.PathLike | Iterable[str | os.PathLike],
     mapping: str | os.PathLike | Mapping,
     output: str | os.PathLike | IO[str] | None = None,
     *,
@@ -164,7 +164,10 @@ def convert(
     max_locations: int = 100,
     progress: Callable[[int], None] | None = None,
 ) -> ConvertResult:
-    """Convert one workbook (.xlsx, .xlsm, .xls or .csv) with a mapping into an OCDS release package.
+    """Convert a workbook (.xlsx, .xlsm, .xls or .csv) with a mapping into an OCDS release package.
+
+    ``source`` is the workbook with the mapping's main sheet, or a list of files whose first has it and
+    whose others hold the mapping's other ``sheets`` (a programme, payment orders, works progress).
 
     ``mapping`` is a path, a bundled mapping's name (``transparencia-adjudicaciones``) or a loaded
     :class:`~ocds_cdmx.mapping.Mapping`. ``output`` is a path (written atomically), a text stream, or
@@ -174,6 +177,10 @@ def convert(
     ``validate_output`` is false; its result is ``result.validation``.
     """
     result = ConvertResult(Findings(max_locations))
+    if not isinstance(source, str | os.PathLike):
+        source, *more = list(source)
+    else:
+        more = []
     try:
         loaded = mapping if isinstance(mapping, Mapping) else load(mapping)
     except MappingError as e:
@@ -210,33 +217,17 @@ def convert(
                 used[name].add(ident)
                 return table.get(ident, [])
 
-            count = SheetCount(main.name)
-            result.sheets.insert(0, count)
-            rows = main.rows()
-            search = data.get("sheet", {}).get("header_rows", 12)
-            count.header_row, index, count.unmapped_columns, rest = find_header(
-                rows, data["columns"], search, str(source), main.name
-            )
-            labels = {name: data["columns"][name]["label"] for name in index}
-            for number, values in rest:
-                if number <= count.header_row:
-                    continue
-                count.read += 1
-                if all(is_blank(v) for v in values):
-                    count.blank += 1
-                    continue
-                raw = {name: values[i] if i < len(values) else None for name, i in index.items()}
-                if all(is_blank(v) for v in raw.values()):
-                    count.blank += 1
-                    continue
-                cells = {name: Cell(str(source), main.name, number, labels[name], raw[name]) for name in index}
-                if builder.add_row(raw, cells, subrows):
-                    count.converted += 1
-                else:
-                    count.rejected += 1
-                    result.rejects.append((str(source), main.name, number, "row_without_ocid"))
-                if progress is not None and count.read % 1000 == 0:
-                    progress(count.read)
+            result.sheets.insert(0, SheetCount(main.name))
+            _read_rows(main, None, data, builder, result, str(source), subrows, progress, result.sheets[0])
+            for spec in data.get("sheets", []):
+                sheet = _pick_sheet(sheets, spec["sheet"].get("names", [])) if spec["sheet"].get("names") else None
+                if (
+                    sheet is not None
+                    and sheet is not main
+                    and normalize_label(sheet.name) in {normalize_label(n) for n in spec["sheet"]["names"]}
+                ):
+                    result.sheets.append(SheetCount(sheet.name))
+                    _read_rows(sheet, spec, data, builder, result, str(source), subrows, progress, result.sheets[-1])
             for sub in data.get("subtables", []):
                 if sub["name"] in missing:
                     # A CSV download, or a workbook without the Tabla_ sheet: the IDs point nowhere.
@@ -256,6 +247,8 @@ def convert(
                         for _, cells in entries:
                             first = next(iter(cells.values()))
                             report("orphan_subrow", first, {"table": name})
+        for other in more:
+            _read_other(other, data, builder, result, encoding, progress)
     except (WorkbookError, ColumnsError) as e:
         result.input_errors.append(e)
         return result
@@ -285,6 +278,80 @@ def convert(
         result.output = str(output) if isinstance(output, str | os.PathLike) else getattr(output, "name", None)
         result.written = True
     return result
+
+
+def _read_rows(
+    sheet: Sheet,
+    spec: dict | None,
+    data: dict,
+    builder: Builder,
+    result: ConvertResult,
+    source: str,
+    subrows: Callable[[str, Any], list],
+    progress: Callable[[int], None] | None,
+    count: SheetCount,
+    rows: Iterator[tuple[int, list[Any]]] | None = None,
+) -> None:
+    """The rows of the main sheet (``spec`` None) or of one of the mapping's other sheets, into the builder."""
+    columns = (spec or data)["columns"]
+    search = (spec or data).get("sheet", {}).get("header_rows", 12)
+    count.header_row, index, count.unmapped_columns, rest = find_header(
+        rows if rows is not None else sheet.rows(), columns, search, source, sheet.name
+    )
+    labels = {name: columns[name]["label"] for name in index}
+    for number, values in rest:
+        if number <= count.header_row:
+            continue
+        count.read += 1
+        raw = {name: values[i] if i < len(values) else None for name, i in index.items()}
+        if all(is_blank(v) for v in raw.values()):
+            count.blank += 1
+            continue
+        cells = {name: Cell(source, sheet.name, number, labels[name], raw[name]) for name in index}
+        if builder.add_row(raw, cells, subrows, spec):
+            count.converted += 1
+        else:
+            count.rejected += 1
+            result.rejects.append((source, sheet.name, number, "row_without_ocid"))
+        if progress is not None and count.read % 1000 == 0:
+            progress(count.read)
+
+
+def _read_other(
+    path: str | os.PathLike,
+    data: dict,
+    builder: Builder,
+    result: ConvertResult,
+    encoding: str | None,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Another file: each of its sheets is read with the mapping's other sheet it matches best."""
+    specs = data.get("sheets", [])
+    with Workbook(path, encoding) as book:
+        for sheet in book.sheets():
+            if sheet.hidden:
+                continue
+            by_name = [
+                s
+                for s in specs
+                if normalize_label(sheet.name) in {normalize_label(n) for n in s["sheet"].get("names", [])}
+            ]
+            candidates = by_name or specs
+            best, best_score, head = None, 0, list(itertools.islice(sheet.rows(), 30))
+            for spec in candidates:
+                labels = [label for column in spec["columns"].values() for label in _labels(column)]
+                score = max((sum(1 for v in values if _header_key(v) in labels) for _, values in head), default=0)
+                if score > best_score:
+                    best, best_score = spec, score
+            if best is None:
+                names = ", ".join(s["name"] for s in specs) or "-"
+                raise ColumnsError(
+                    "no_header", str(path), sheet=sheet.name, rows=30, found=f"(no sheet of the mapping: {names})"
+                )
+            count = SheetCount(sheet.name)
+            result.sheets.append(count)
+            rows = itertools.chain(head, itertools.islice(sheet.rows(), len(head), None))
+            _read_rows(sheet, best, data, builder, result, str(path), lambda *_: [], progress, count, rows)
 
 
 def _plain(value: Any) -> Any:

@@ -165,6 +165,13 @@ def check(mapping: Mapping) -> list[tuple[int | None, str]]:
         for ref in _party_columns(party):
             if ref not in names:
                 problems.append((mapping.line("parties", i), f"parties[{i}]: unknown column {ref!r}"))
+    for n, sheet in enumerate(data.get("sheets", [])):
+        own = set(sheet["columns"]) | {"agency"}
+        for i, party in enumerate(sheet.get("parties", [])):
+            for ref in _party_columns(party):
+                if ref not in own:
+                    where = mapping.line("sheets", n, "parties", i)
+                    problems.append((where, f"sheets[{sheet['name']}].parties[{i}]: unknown column {ref!r}"))
     return problems
 
 

@@ -364,6 +364,56 @@ def write_upload_template_43336(path: Path, seed: int = 2024) -> None:
     book.save(path)
 
 
+def write_paaaps(path: Path, seed: int = 2024) -> None:
+    """SAF's annual procurement programme (PAAAPS), one line per process and budget item."""
+    rng = random.Random(seed + 1)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "PAAAPS"
+    sheet.append(["Programa Anual de Adquisiciones, Arrendamientos y Prestación de Servicios 2024"])
+    sheet.append(["Secretaría de Administración y Finanzas"])
+    sheet.append([])
+    sheet.append(["Número de expediente", "Partida presupuestal", "Descripción del bien o servicio",
+                  "Monto anual programado", "Moneda", "Fecha de autorización"])  # fmt: skip
+    for n in range(1, 9):
+        sheet.append([f"SAF/DGRMSG/AD-{n:03d}/2024", ["2111", "3571", "6121", "3581"][n % 4], ITEMS[n % 4],
+                      _money(round(rng.uniform(500_000, 4_000_000), 2)), "MXN", "31/01/2024"])  # fmt: skip
+    book.save(path)
+
+
+def write_clc_csv(path: Path, seed: int = 2024) -> None:
+    """SAF's payment orders (Cuentas por Liquidar Certificadas), as the finance system exports them: Latin-1."""
+    main, *_ = rows_43335(seed)
+    with path.open("w", encoding="latin-1", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["Número de CLC", "Fecha de pago", "Importe pagado", "Número de expediente", "Número de contrato",
+                         "Beneficiario", "RFC del beneficiario", "Estatus del contrato"])  # fmt: skip
+        for n, row in enumerate(main, 1):
+            if n % 3 == 0:
+                continue  # not every contract has been paid yet
+            name = row[13] or " ".join(part for part in row[10:13] if part)
+            for k in (1, 2):
+                writer.writerow([f"CLC{n:04d}{k:03d}-2024", f"{k * 10:02d}/09/2024", f"{1000 * n * k:,.2f}",
+                                 row[5].strip(), row[17], name, row[14], "Vigente"])  # fmt: skip
+
+
+def write_avance_obras(path: Path) -> None:
+    """SOBSE's physical and financial progress report of its works."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Avance de obra"
+    sheet.append(["Reporte de avance físico y financiero", None, None, "Secretaría de Obras y Servicios"])
+    sheet.append([])
+    sheet.append(["Número de expediente", "Número de contrato", "Fecha de corte", "Avance físico (%)",
+                  "Avance financiero (%)", "Etapa de la obra", "Hipervínculo al reporte de avance"])  # fmt: skip
+    for n in (2, 5):
+        for month, (physical, financial) in ((10, (35, 30)), (11, (60, 52))):
+            sheet.append([f"SOBSE/DGOP/{'IR' if n % 2 == 0 else 'LPN'}-{n:03d}-2024", f"OP-{n:03d}-2024",
+                          datetime(2024, month, 30), physical, financial, "En ejecución",
+                          f"https://transparencia.cdmx.gob.mx/avance/OP-{n:03d}-2024-{month}.pdf"])  # fmt: skip
+    book.save(path)
+
+
 def write_public_download_csv(path: Path, seed: int = 2024) -> None:
     """The platform's public download as CSV: Latin-1, a metadata block, Title-Cased labels."""
     main, *_ = rows_43335(seed)
@@ -393,6 +443,9 @@ def _title_case(label: str) -> str:
 def main() -> None:
     write_upload_template(HERE / "A121Fr30B_2024T3.xlsx")
     write_upload_template_43336(HERE / "A121Fr30A_2024T3.xlsx")
+    write_paaaps(HERE / "paaaps-2024.xlsx")
+    write_clc_csv(HERE / "clc-2024T3.csv")
+    write_avance_obras(HERE / "avance-obras-2024T3.xlsx")
     write_public_download_csv(HERE / "A121Fr30B_2024T3_descarga.csv")
     try:
         write_upload_template_xls(HERE / "A121Fr30B_2024T3.xls")

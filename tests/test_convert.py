@@ -169,6 +169,52 @@ def test_format_43336_licitaciones_with_its_subtables():
     assert fifth["contracts"][0]["amendments"][0]["id"] == "CM-OP-005-1"
 
 
+def _convert_many(sources: list[Path], mapping: str) -> tuple[int, dict, dict]:
+    result = CliRunner().invoke(
+        main, ["convert", *map(str, sources), "-m", mapping, "--report", "json", "--published-date", PUBLISHED,
+               "--schema-dir", str(OCDS), "--offline"],
+    )  # fmt: skip
+    return result.exit_code, json.loads(result.stderr), json.loads(result.stdout)
+
+
+def test_finanzas_adds_its_programme_and_payment_orders():
+    sources = [XLSX, SAMPLES / "paaaps-2024.xlsx", SAMPLES / "clc-2024T3.csv"]
+    code, report, package = _convert_many(sources, "finanzas")
+    assert code == 0, report["findings"]
+    assert report["validation"]["valid"]
+    assert [s["sheet"] for s in report["sheets"]][-2:] == ["PAAAPS", "clc-2024T3"]
+    assert package["publisher"]["uid"] == "GDF9712054NA" and len(package["extensions"]) == 2
+    stages = _releases(package, "ocds-87sd3t-SAF-DGRMSG-AD-001-2024")
+    assert list(stages) == ["planning", "tender", "award", "contract", "implementation"]
+    planning = stages["planning"]
+    assert planning["date"] == "2024-01-31T00:00:00-06:00"
+    assert planning["planning"]["budget"]["budgetBreakdown"][0]["id"] == "3571"  # partida presupuestal
+    assert planning["buyer"] == {"id": "CDMX-SAF", "name": "Secretaría de Administración y Finanzas"}
+    transactions = stages["implementation"]["contracts"][0]["implementation"]["transactions"]
+    assert [t["id"] for t in transactions] == ["CLC0001001-2024", "CLC0001002-2024"]
+    assert transactions[0]["payer"]["id"] == "CDMX-SAF"
+    assert transactions[0]["payee"]["id"] == "MX-RFC-CPV0105228K3"
+    assert transactions[1]["value"] == {"amount": 2000.0, "currency": "MXN"}
+    # The contract release does not carry the payments yet.
+    assert "implementation" not in stages["contract"]["contracts"][0]
+
+
+def test_obras_adds_works_progress():
+    sources = [SAMPLES / "A121Fr30A_2024T3.xlsx", SAMPLES / "avance-obras-2024T3.xlsx"]
+    code, report, package = _convert_many(sources, "obras")
+    assert code == 0, report["findings"]
+    implementation = _releases(package, "ocds-87sd3t-SOBSE-DGOP-IR-002-2024")["implementation"]
+    contract = implementation["contracts"][0]
+    assert contract["status"] == "active"
+    milestones = contract["implementation"]["milestones"]
+    assert [m["title"] for m in milestones] == [
+        "Avance físico 35 %, financiero 30 %",
+        "Avance físico 60 %, financiero 52 %",
+    ]
+    assert {d["documentType"] for d in contract["implementation"]["documents"]} == {"physicalProgressReport"}
+    assert implementation["date"] == "2024-11-30T00:00:00-06:00"
+
+
 # -- bad input ----------------------------------------------------------------------------------------
 
 
