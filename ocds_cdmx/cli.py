@@ -296,7 +296,7 @@ def merge_command(
 
 
 @main.command("convert")
-@click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False), metavar="FILE [MORE…]")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(), metavar="FILE [MORE…]")
 @click.option(
     "-m", "--mapping", required=True, metavar="MAPPING",
     help="The agency's mapping: a .yaml file or a bundled name (cdmx mappings list).",
@@ -411,8 +411,8 @@ def mappings_check(path: str, lang: str | None) -> None:
         for line, message in e.problems:
             click.echo(f"{e.source}:{line or '?'}: {message}", err=True)
         sys.exit(1)
-    columns = len(mapping.data["columns"])
-    reasons = sum(1 for c in mapping.data["columns"].values() if c.get("reason"))
+    columns = len(mapping.data.get("columns", {}))
+    reasons = sum(1 for c in mapping.data.get("columns", {}).values() if c.get("reason"))
     click.echo(f"{mapping.source}: OK ({columns} columns, {reasons} deliberately unmapped)")
 
 

@@ -25,6 +25,8 @@ from .build import Builder, Cell
 from .findings import ERROR, WARNING, Findings, Key
 from .jsonio import atomic_writer
 from .mapping import Mapping, MappingError, load
+from .schema import SchemaError, SchemaStore, load_profile
+from .unflatten import Unflattener
 from .values import is_blank, normalize_label
 from .workbook import Sheet, Workbook, WorkbookError
 
@@ -194,6 +196,14 @@ def convert(
         path = (Key(cell.sheet), Key(f"{cell.row}"), cell.label)
         report_findings.add(check, path, _plain(cell.value), **params)
 
+    if data.get("mode") == "ocds-paths":
+        try:
+            releases = _read_ocds_paths(source, encoding, result, data, schema_dir, offline)
+        except (WorkbookError, SchemaError) as e:
+            result.input_errors.append(e)
+            return result
+        return _finish(result, data, releases, source, uri, published_date, validate_output, schema_dir, offline,
+                       max_locations, rejects, output, fmt)  # fmt: skip
     builder = Builder(loaded, report)
     try:
         with Workbook(source, encoding) as book:
@@ -253,18 +263,38 @@ def convert(
         result.input_errors.append(e)
         return result
     releases = list(builder.releases(release_date))
-    result.releases = len(releases)
     result.ocids = len(builder.processes)
+    return _finish(result, data, releases, source, uri, published_date, validate_output, schema_dir, offline,
+                   max_locations, rejects, output, fmt)  # fmt: skip
+
+
+def _finish(
+    result: ConvertResult,
+    data: dict,
+    releases: list[dict],
+    source: str | os.PathLike,
+    uri: str | None,
+    published_date: str | None,
+    validate_output: bool,
+    schema_dir: str | os.PathLike | None,
+    offline: bool | None,
+    max_locations: int,
+    rejects: str | os.PathLike | None,
+    output: str | os.PathLike | IO[str] | None,
+    fmt: str,
+) -> ConvertResult:
+    """Package, validate and write the releases."""
+    result.releases = len(releases)
+    result.ocids = result.ocids or len({r.get("ocid") for r in releases})
     package = _package(data, releases, uri or f"urn:ocds-cdmx:{Path(str(source)).stem}", published_date)
     if validate_output:
-        from .schema import SchemaStore
         from .validate import Validator
 
         validator = Validator(SchemaStore(schema_dir, offline=offline), max_locations=max_locations)
         validator.findings.source = "(output)"
         try:
             validator.package(package, "(output)", 0, (), items=None)
-        except Exception as e:  # a missing schema: reported, the output still written
+        except Exception as e:  # a missing schema: reported, nothing written
             result.input_errors.append(e)
             return result
         result.validation = validator.result
@@ -278,6 +308,46 @@ def convert(
         result.output = str(output) if isinstance(output, str | os.PathLike) else getattr(output, "name", None)
         result.written = True
     return result
+
+
+def _read_ocds_paths(
+    source: str | os.PathLike,
+    encoding: str | None,
+    result: ConvertResult,
+    data: dict,
+    schema_dir: str | os.PathLike | None,
+    offline: bool | None,
+) -> list[dict]:
+    """Every sheet of a workbook whose headers are OCDS paths (flattentool's layout) → releases."""
+    profile = load_profile(SchemaStore(schema_dir, offline=offline), "1.1", data.get("extensions", []))
+
+    def warn(sheet: str, row: int, header: str, value: Any, expected: str) -> None:
+        result.findings.add("value_unreadable", (Key(sheet), Key(str(row)), header), _plain(value), expected=expected)
+
+    unflattener = Unflattener(profile.release_schema, warn)
+    if Path(source).is_dir():
+        # A folder of CSV files, one per sheet, as flattentool writes them: the releases first.
+        files = sorted(Path(source).glob("*.csv"), key=lambda p: (p.stem != "releases", p.name))
+        for path in files:
+            with Workbook(path, encoding) as book:
+                _unflatten_sheets(book, unflattener, result)
+        return unflattener.releases
+    with Workbook(source, encoding) as book:
+        _unflatten_sheets(book, unflattener, result)
+    return unflattener.releases
+
+
+def _unflatten_sheets(book: Workbook, unflattener: Unflattener, result: ConvertResult) -> None:
+    for sheet in book.sheets():
+        if sheet.hidden or normalize_label(sheet.name) == "meta":  # flattentool's metadata sheet
+            continue
+        rows = sheet.rows()
+        first = next(rows, None)
+        count = SheetCount(sheet.name, header_row=first[0] if first else None)
+        result.sheets.append(count)
+        if first is None:
+            continue
+        count.read, count.converted, count.blank = unflattener.sheet(sheet.name, first[1], rows)
 
 
 def _read_rows(

@@ -151,6 +151,8 @@ def check(mapping: Mapping) -> list[tuple[int | None, str]]:
     if problems:
         return problems
     data = mapping.data
+    if data.get("mode") == "ocds-paths":
+        return problems
     names = set(data["columns"])
     for sub in data.get("subtables", []):
         names |= {f"{sub['name']}.{c}" for c in sub["columns"]}

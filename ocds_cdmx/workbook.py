@@ -1,4 +1,4 @@
-"""Read spreadsheets as rows: .xlsx/.xlsm (openpyxl, read-only), .xls (python-calamine) and .csv.
+"""Read spreadsheets as rows: .xlsx/.xlsm (openpyxl, read-only), .xls and .ods (python-calamine), .csv.
 
 Every sheet is a stream of ``(row number, values)``; values are what the cell holds (str, int, float,
 bool, datetime, or None), formulas giving their cached values. Workbooks from outside are untrusted:
@@ -20,7 +20,7 @@ from typing import Any
 #: An .xlsx is a zip: refuse one whose parts inflate more than this, in all or relative to their size.
 MAX_UNZIPPED = 2 << 30
 MAX_RATIO = 200
-SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".csv")
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
 
 class WorkbookError(Exception):
@@ -61,7 +61,7 @@ class Workbook:
             raise WorkbookError("not_a_spreadsheet", self.source, suffix=self.kind or "(none)")
         if self.kind in (".xlsx", ".xlsm"):
             self._open_xlsx()
-        elif self.kind == ".xls":
+        elif self.kind in (".xls", ".ods"):
             self._open_xls()
 
     def _open_xlsx(self) -> None:
@@ -94,17 +94,21 @@ class Workbook:
         """The sheets, in workbook order (a CSV file is one sheet named after the file)."""
         if self.kind == ".csv":
             return [Sheet(self.path.stem, False, self)]
-        if self.kind == ".xls":
-            return [Sheet(s.name, s.visible != "visible", self) for s in self._book.sheets_metadata]
+        if self.kind in (".xls", ".ods"):
+            return [Sheet(s.name, not str(s.visible).endswith("Visible"), self) for s in self._book.sheets_metadata]
         return [Sheet(ws.title, ws.sheet_state != "visible", self) for ws in self._book.worksheets]
 
     def _rows(self, sheet: Sheet) -> Iterator[tuple[int, list[Any]]]:
         if self.kind == ".csv":
             yield from _csv_rows(self.path, self.encoding, self.source)
-        elif self.kind == ".xls":
+        elif self.kind in (".xls", ".ods"):
             data = self._book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
             for number, row in enumerate(data, 1):
-                yield number, [None if v == "" else v for v in row]
+                # calamine gives every number as a float; openpyxl gives whole numbers as int: so do we.
+                yield (
+                    number,
+                    [None if v == "" else int(v) if isinstance(v, float) and v.is_integer() else v for v in row],
+                )
         else:
             ws = self._book[sheet.name]
             try:

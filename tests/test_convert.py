@@ -385,3 +385,40 @@ def test_amounts_in_mexican_formats(value, expected):
 def test_unreadable_amounts(value):
     with pytest.raises(ValueProblem):
         to_number(value)
+
+
+# -- OCDS-path workbooks, as flattentool reads them ----------------------------------------------------
+
+FLATTENTOOL = ROOT.parent / "shared" / "fixtures" / "convert"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("flattentool_xlsx_cell_types/input.xlsx", "flattentool_xlsx_cell_types/expected_flattentool-0.28.0.json"),
+        ("flattentool_type_conversion_quirks/input_csv_dir",
+         "flattentool_type_conversion_quirks/expected_flattentool-0.28.0.json"),
+        ("cove_ocds_tenders_releases_2_releases/input.xlsx",
+         "cove_ocds_tenders_releases_2_releases/expected_flattentool-0.28.0/unflattened.json"),
+        ("cove_ocds_tenders_releases_2_releases_with_metatab_version_1_1_extensions/input.xlsx",
+         "cove_ocds_tenders_releases_2_releases_with_metatab_version_1_1_extensions/expected_flattentool-0.28.0/unflattened.json"),
+        ("ocds_roundtrip_contract/flattened.xlsx", "ocds_roundtrip_contract/unflattened/unflattened.json"),
+        ("ocds_roundtrip_contract/flattened", "ocds_roundtrip_contract/unflattened/unflattened.json"),
+        ("ocds_xlsx_with_errors/input.xlsx", "ocds_xlsx_with_errors/unflattened/unflattened.json"),
+    ],
+    ids=lambda value: value.split("/")[0] + ("/csv" if "." not in value.rsplit("/", 1)[-1] else ""),
+)  # fmt: skip
+def test_ocds_template_equals_flattentool(source: str, expected: str):
+    code, report, package = _convert(FLATTENTOOL / source, "--no-validate", mapping="ocds-template")
+    assert code in (0, 1), report["input_errors"]
+    want = json.loads((FLATTENTOOL / expected).read_text(encoding="utf-8"))["releases"]
+    # Same values, same key order.
+    assert json.dumps(package["releases"]) == json.dumps(want)
+
+
+def test_ocds_template_warns_as_flattentool_does():
+    _, report, _ = _convert(FLATTENTOOL / "flattentool_type_conversion_quirks" / "input_csv_dir", "--no-validate",
+                            mapping="ocds-template")  # fmt: skip
+    unreadable = {(f["locations"][0]["value"], f["params"]["expected"]) for f in report["findings"]}
+    # flattentool: 'Non-numeric value "1,000.50" found in number column, returning as string instead.' etc.
+    assert unreadable == {("1,000.50", "number"), ("yes", "boolean"), ("3.0", "integer")}
