@@ -102,6 +102,7 @@ class Builder:
         self.report = report
         self.agency = {**self.data.get("agency", {}), **(agency or {})}
         self.processes: dict[str, Process] = {}
+        self._maps: dict[int, dict] = {}  # value maps with normalized labels, by target
 
     # -- one row -------------------------------------------------------------------------------------
     def add_row(
@@ -164,13 +165,29 @@ class Builder:
                     break
         return True
 
+    def ocid_for(self, raw: dict[str, Any], sheet: dict | None = None) -> str | None:
+        """The OCID of a row, or None when a column its template needs is blank or unreadable."""
+        spec = self.data if sheet is None else sheet
+        template = spec.get("ocid") if isinstance(spec.get("ocid"), str) else self.data["ocid"]["template"]
+        values: dict[str, Any] = {"agency": self.agency.get("key", "")}
+        for name in re.findall(r"\{([^{}]+)\}", template):
+            if name in raw and name in spec["columns"]:
+                try:
+                    values[name] = convert(raw[name], spec["columns"][name].get("type", "string"))
+                except ValueProblem:
+                    values[name] = None
+        ident = _template(template, values)
+        return None if ident is None else ocid_of(self.data["ocid"]["prefix"], ident)
+
     def _value(self, value: Any, target: dict, spec: dict, cell: Cell | None) -> Any:
         if "const" in target:
             return target["const"] if value is not None or target.get("always") else None
         if value is None:
             return target.get("default")
         if "map" in target:
-            table = {normalize_label(k): v for k, v in target["map"].items()}
+            table = self._maps.get(id(target))
+            if table is None:
+                table = self._maps[id(target)] = {normalize_label(k): v for k, v in target["map"].items()}
             key = normalize_label(value)
             if key not in table:
                 if cell is not None:
@@ -390,20 +407,29 @@ def _latest(dates: dict[str, str], level: int) -> str | None:
     return max(earlier) if earlier else (max(dates.values()) if dates else None)
 
 
-def _references(value: Any) -> set[str]:
-    """The ids of every organization reference in a release section."""
+def _references(release: dict) -> set[str]:
+    """The ids of the organization references in a release, where OCDS puts them."""
     found: set[str] = set()
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if key in ("buyer", "procuringEntity", "payer", "payee") and isinstance(child, dict) and "id" in child:
-                found.add(child["id"])
-            elif key in ("tenderers", "suppliers") and isinstance(child, list):
-                found |= {c["id"] for c in child if isinstance(c, dict) and "id" in c}
-            else:
-                found |= _references(child)
-    elif isinstance(value, list):
-        for child in value:
-            found |= _references(child)
+
+    def add(ref: Any) -> None:
+        if isinstance(ref, dict) and "id" in ref:
+            found.add(ref["id"])
+
+    add(release.get("buyer"))
+    tender = release.get("tender") or {}
+    add(tender.get("procuringEntity"))
+    for ref in tender.get("tenderers") or []:
+        add(ref)
+    for award in release.get("awards") or []:
+        for ref in award.get("suppliers") or []:
+            add(ref)
+    for bid in (release.get("bids") or {}).get("details") or []:
+        for ref in bid.get("tenderers") or []:
+            add(ref)
+    for contract in release.get("contracts") or []:
+        for tx in (contract.get("implementation") or {}).get("transactions") or []:
+            add(tx.get("payer"))
+            add(tx.get("payee"))
     return found
 
 

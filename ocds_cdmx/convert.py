@@ -8,13 +8,16 @@ rejected (with the reason; ``rejects`` writes them to a CSV file) or blank.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
 import itertools
 import json
 import os
 import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,10 +26,12 @@ from typing import IO, Any
 
 from .build import Builder, Cell
 from .findings import ERROR, WARNING, Findings, Key
+from .grouping import KeyedStore
 from .jsonio import atomic_writer
 from .mapping import Mapping, MappingError, load
 from .schema import SchemaError, SchemaStore, load_profile
 from .unflatten import Unflattener
+from .validate import validate
 from .values import is_blank, normalize_label
 from .workbook import Sheet, Workbook, WorkbookError
 
@@ -205,73 +210,242 @@ def convert(
         return _finish(result, data, releases, source, uri, published_date, validate_output, schema_dir, offline,
                        max_locations, rejects, output, fmt)  # fmt: skip
     builder = Builder(loaded, report)
-    try:
-        with Workbook(source, encoding) as book:
-            sheets = book.sheets()
-            main = _pick_sheet(sheets, data.get("sheet", {}).get("names", []))
-            if main is None:
-                raise ColumnsError("sheet_missing", str(source), names=", ".join(data["sheet"]["names"]))
-            subtables = {
-                sub["name"]: _load_subtable(book, sheets, sub, result, str(source)) for sub in data.get("subtables", [])
-            }
-            used: dict[str, set] = {name: set() for name in subtables}
+    with tempfile.TemporaryDirectory(prefix="cdmx-convert-") as scratch:
+        # Rows are grouped by OCID on disk, so that memory does not grow with the workbook.
+        rows = KeyedStore(os.path.join(scratch, "rows.sqlite"))
+        subs = KeyedStore(os.path.join(scratch, "subrows.sqlite"))
+        reader = _Reader(data, builder, result, rows, subs, progress)
+        try:
+            with Workbook(source, encoding) as book:
+                reader.workbook(book, str(source), main_sheet=True)
+            for other in more:
+                with Workbook(other, encoding) as book:
+                    reader.workbook(book, str(other), main_sheet=False)
+        except (WorkbookError, ColumnsError) as e:
+            result.input_errors.append(e)
+            return result
 
-            missing: dict[str, int] = {}
+        def releases() -> Iterator[dict]:
+            for ocid_rows in rows.groups():
+                builder.processes.clear()
+                for spec_index, sheet_key, number, raw in ocid_rows[1]:
+                    spec = None if spec_index < 0 else data["sheets"][spec_index]
+                    cells = _Cells(sheet_key, number, reader.labels[sheet_key], raw)
+                    builder.add_row(raw, cells, reader.subrows, spec)
+                result.ocids += 1
+                yield from builder.releases(release_date)
 
-            def subrows(name: str, key: Any) -> list:
-                table = subtables.get(name)
-                if table is None:
-                    missing[name] = missing.get(name, 0) + 1
-                    return []
-                ident = normalize_label(key)
-                used[name].add(ident)
-                return table.get(ident, [])
+        finished = _finish(
+            result, data, releases(), source, uri, published_date, validate_output, schema_dir, offline,
+            max_locations, rejects, output, fmt,
+        )  # fmt: skip
+        reader.report_subtables()
+        rows.close()
+        subs.close()
+    return finished
 
-            result.sheets.insert(0, SheetCount(main.name))
-            _read_rows(main, None, data, builder, result, str(source), subrows, progress, result.sheets[0])
-            for spec in data.get("sheets", []):
-                sheet = _pick_sheet(sheets, spec["sheet"].get("names", [])) if spec["sheet"].get("names") else None
-                if (
-                    sheet is not None
-                    and sheet is not main
-                    and normalize_label(sheet.name) in {normalize_label(n) for n in spec["sheet"]["names"]}
-                ):
-                    result.sheets.append(SheetCount(sheet.name))
-                    _read_rows(sheet, spec, data, builder, result, str(source), subrows, progress, result.sheets[-1])
-            for sub in data.get("subtables", []):
-                if sub["name"] in missing:
-                    # A CSV download, or a workbook without the Tabla_ sheet: the IDs point nowhere.
-                    label = data["columns"].get(sub["key"], {}).get("label", sub["key"])
-                    report_findings.add(
-                        "subtable_missing",
-                        (Key(main.name), label),
-                        None,
-                        table=", ".join(sub["sheet"]["names"]),
-                        rows=missing[sub["name"]],
-                    )
-            for name, table in subtables.items():
-                if table is None:
-                    continue
-                for ident, entries in table.items():
-                    if ident not in used[name]:
-                        for _, cells in entries:
-                            first = next(iter(cells.values()))
-                            report("orphan_subrow", first, {"table": name})
-        for other in more:
-            _read_other(other, data, builder, result, encoding, progress)
-    except (WorkbookError, ColumnsError) as e:
-        result.input_errors.append(e)
-        return result
-    releases = list(builder.releases(release_date))
-    result.ocids = len(builder.processes)
-    return _finish(result, data, releases, source, uri, published_date, validate_output, schema_dir, offline,
-                   max_locations, rejects, output, fmt)  # fmt: skip
+
+class _Cells:
+    """The cells of one row, made when a message needs one (most rows need none)."""
+
+    __slots__ = ("labels", "number", "raw", "sheet_key")
+
+    def __init__(self, sheet_key: tuple[str, str], number: int, labels: dict[str, str], raw: dict) -> None:
+        self.sheet_key = sheet_key
+        self.number = number
+        self.labels = labels
+        self.raw = raw
+
+    def __getitem__(self, name: str) -> Cell:
+        source, sheet = self.sheet_key
+        return Cell(source, sheet, self.number, self.labels[name], self.raw.get(name))
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.labels
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name] if name in self.labels else default
+
+    def values(self) -> Iterator[Cell]:
+        return (self[name] for name in self.labels)
+
+
+class _Reader:
+    """Pass one: the rows of every sheet, by OCID, into a store on disk (sub-table rows by their ID)."""
+
+    def __init__(
+        self,
+        data: dict,
+        builder: Builder,
+        result: ConvertResult,
+        rows: KeyedStore,
+        subs: KeyedStore,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.data = data
+        self.builder = builder
+        self.result = result
+        self.rows = rows
+        self.subs = subs
+        self.progress = progress
+        self.labels: dict[tuple[str, str], dict[str, str]] = {}
+        self.present: set[str] = set()  # sub-tables whose sheet was found
+        self.missing: dict[str, int] = {}
+        self.used: set[str] = set()
+        self.main: str | None = None
+
+    def workbook(self, book: Workbook, source: str, *, main_sheet: bool) -> None:
+        data = self.data
+        sheets = book.sheets()
+        if not main_sheet:
+            self._other(book, source, sheets)
+            return
+        main = _pick_sheet(sheets, data.get("sheet", {}).get("names", []))
+        if main is None:
+            raise ColumnsError("sheet_missing", source, names=", ".join(data["sheet"]["names"]))
+        self.main = main.name
+        for sub in data.get("subtables", []):
+            self._subtable(book, sheets, sub, source)
+        self.result.sheets.insert(0, SheetCount(main.name))
+        self._rows(main, -1, source, self.result.sheets[0])
+        for index, spec in enumerate(data.get("sheets", [])):
+            names = {normalize_label(n) for n in spec["sheet"].get("names", [])}
+            for sheet in sheets:
+                if sheet is not main and normalize_label(sheet.name) in names:
+                    self.result.sheets.append(SheetCount(sheet.name))
+                    self._rows(sheet, index, source, self.result.sheets[-1])
+
+    def _other(self, book: Workbook, source: str, sheets: list[Sheet]) -> None:
+        """Another file: each sheet is read with the mapping's other sheet whose labels it matches best."""
+        specs = self.data.get("sheets", [])
+        for sheet in sheets:
+            if sheet.hidden:
+                continue
+            names = {normalize_label(sheet.name)}
+            by_name = [
+                i for i, s in enumerate(specs) if names & {normalize_label(n) for n in s["sheet"].get("names", [])}
+            ]
+            head = list(itertools.islice(sheet.rows(), 30))
+            best, best_score = None, 0
+            for i in by_name or range(len(specs)):
+                labels = {label for column in specs[i]["columns"].values() for label in _labels(column)}
+                score = max((sum(1 for v in values if _header_key(v) in labels) for _, values in head), default=0)
+                if score > best_score:
+                    best, best_score = i, score
+            if best is None:
+                found = ", ".join(s["name"] for s in specs) or "-"
+                raise ColumnsError(
+                    "no_header", source, sheet=sheet.name, rows=30, found=f"(no sheet of the mapping: {found})"
+                )
+            count = SheetCount(sheet.name)
+            self.result.sheets.append(count)
+            rows = itertools.chain(head, itertools.islice(sheet.rows(), len(head), None))
+            self._rows(sheet, best, source, count, rows)
+
+    def _rows(
+        self,
+        sheet: Sheet,
+        spec_index: int,
+        source: str,
+        count: SheetCount,
+        rows: Iterator[tuple[int, list[Any]]] | None = None,
+    ) -> None:
+        spec = self.data if spec_index < 0 else self.data["sheets"][spec_index]
+        columns = spec["columns"]
+        search = spec.get("sheet", {}).get("header_rows", 12)
+        count.header_row, index, count.unmapped_columns, rest = find_header(
+            rows if rows is not None else sheet.rows(), columns, search, source, sheet.name
+        )
+        key = (source, sheet.name)
+        labels = self.labels[key] = {name: columns[name]["label"] for name in index}
+        for number, values in rest:
+            if number <= count.header_row:
+                continue
+            count.read += 1
+            raw = {name: values[i] if i < len(values) else None for name, i in index.items()}
+            if all(is_blank(v) for v in raw.values()):
+                count.blank += 1
+                continue
+            ocid = self.builder.ocid_for(raw, None if spec_index < 0 else spec)
+            if ocid is None:
+                template = spec.get("ocid") if isinstance(spec.get("ocid"), str) else self.data["ocid"]["template"]
+                names = [n for n in re.findall(r"\{([^{}]+)\}", template) if n != "agency"]
+                first = next(_Cells(key, number, labels, raw).values())
+                self.builder.report("row_without_ocid", first, {"columns": ", ".join(names)})
+                count.rejected += 1
+                self.result.rejects.append((source, sheet.name, number, "row_without_ocid"))
+                continue
+            self.rows.add(ocid, (spec_index, key, number, raw))
+            count.converted += 1
+            if self.progress is not None and count.read % 1000 == 0:
+                self.progress(count.read)
+
+    def _subtable(self, book: Workbook, sheets: list[Sheet], sub: dict, source: str) -> None:
+        names = {normalize_label(n) for n in sub["sheet"]["names"]}
+        sheet = next((s for s in sheets if normalize_label(s.name) in names), None) if book.kind != ".csv" else None
+        if sheet is None:
+            return
+        self.present.add(sub["name"])
+        id_label = sub["sheet"].get("id_label", "ID")
+        columns = {"__id__": {"label": id_label}, **sub["columns"]}
+        count = SheetCount(sheet.name)
+        self.result.sheets.append(count)
+        count.header_row, index, count.unmapped_columns, rest = find_header(
+            sheet.rows(), columns, sub["sheet"].get("header_rows", 6), source, sheet.name
+        )
+        key = (source, sheet.name)
+        self.labels[key] = {name: columns[name]["label"] for name in sub["columns"]}
+        for number, values in rest:
+            count.read += 1
+            raw = {name: values[i] if i < len(values) else None for name, i in index.items()}
+            if all(is_blank(v) for v in raw.values()):
+                count.blank += 1
+                continue
+            ident = raw.pop("__id__", None)
+            if is_blank(ident):
+                count.rejected += 1
+                self.result.rejects.append((source, sheet.name, number, "subrow_without_id"))
+                self.result.findings.add("subrow_without_id", (Key(sheet.name), Key(str(number)), id_label), None)
+                continue
+            count.converted += 1
+            self.subs.add(f"{sub['name']}\x00{normalize_label(ident)}", (key, number, raw))
+
+    def subrows(self, name: str, key: Any) -> list:
+        if name not in self.present:
+            self.missing[name] = self.missing.get(name, 0) + 1
+            return []
+        stored = f"{name}\x00{normalize_label(key)}"
+        self.used.add(stored)
+        return [
+            (raw, _Cells(sheet_key, number, self.labels[sheet_key], raw))
+            for sheet_key, number, raw in self.subs.get(stored)
+        ]
+
+    def report_subtables(self) -> None:
+        """Sub-tables that the file lacks, and sub-table rows that no main row points at."""
+        for sub in self.data.get("subtables", []):
+            if sub["name"] in self.missing:
+                # A CSV download, or a workbook without the Tabla_ sheet: the IDs point nowhere.
+                label = self.data["columns"].get(sub["key"], {}).get("label", sub["key"])
+                self.result.findings.add(
+                    "subtable_missing",
+                    (Key(self.main or ""), label),
+                    None,
+                    table=", ".join(sub["sheet"]["names"]),
+                    rows=self.missing[sub["name"]],
+                )
+        for stored in self.subs.all_keys():
+            if stored not in self.used:
+                name = stored.split("\x00", 1)[0]
+                for sheet_key, number, raw in self.subs.get(stored):
+                    first = next(_Cells(sheet_key, number, self.labels[sheet_key], raw).values())
+                    self.builder.report("orphan_subrow", first, {"table": name})
 
 
 def _finish(
     result: ConvertResult,
     data: dict,
-    releases: list[dict],
+    releases: Iterable[dict],
     source: str | os.PathLike,
     uri: str | None,
     published_date: str | None,
@@ -283,31 +457,48 @@ def _finish(
     output: str | os.PathLike | IO[str] | None,
     fmt: str,
 ) -> ConvertResult:
-    """Package, validate and write the releases."""
-    result.releases = len(releases)
-    result.ocids = result.ocids or len({r.get("ocid") for r in releases})
-    package = _package(data, releases, uri or f"urn:ocds-cdmx:{Path(str(source)).stem}", published_date)
-    if validate_output:
-        from .validate import Validator
-
-        validator = Validator(SchemaStore(schema_dir, offline=offline), max_locations=max_locations)
-        validator.findings.source = "(output)"
-        try:
-            validator.package(package, "(output)", 0, (), items=None)
-        except Exception as e:  # a missing schema: reported, nothing written
-            result.input_errors.append(e)
+    """Package and write the releases as they come, then validate the file (streamed, like
+    ``cdmx validate``) and put it in place."""
+    package = _package(data, [], uri or f"urn:ocds-cdmx:{Path(str(source)).stem}", published_date)
+    target = Path(str(output)) if isinstance(output, str | os.PathLike) and str(output) != "-" else None
+    folder = target.parent if target is not None else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".cdmx-convert.", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            result.releases = _write(package, releases, f, fmt)
+        if validate_output:
+            validation = validate(tmp, schema_dir=schema_dir, offline=offline, max_locations=max_locations)
+            if validation.input_errors:
+                result.input_errors += validation.input_errors
+                return result
+            shown = str(output) if target is not None else "(output)"
+            for group in validation.findings.groups.values():
+                for location in group.locations:
+                    location.source = shown
+            for summary in validation.sources:
+                summary.source = shown
+            result.validation = validation
+        if rejects is not None:
+            with atomic_writer(rejects) as f:
+                writer = csv.writer(f)
+                writer.writerow(["file", "sheet", "row", "reason"])
+                writer.writerows(result.rejects)
+        if output is None:
             return result
-        result.validation = validator.result
-    if rejects is not None:
-        with atomic_writer(rejects) as f:
-            writer = csv.writer(f)
-            writer.writerow(["file", "sheet", "row", "reason"])
-            writer.writerows(result.rejects)
-    if output is not None:
-        _write(package, output, fmt)
+        if target is not None:
+            os.replace(tmp, target)
+        else:
+            stream = sys.stdout if str(output) == "-" else output
+            with open(tmp, encoding="utf-8") as f:
+                shutil.copyfileobj(f, stream)
         result.output = str(output) if isinstance(output, str | os.PathLike) else getattr(output, "name", None)
         result.written = True
-    return result
+        return result
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def _read_ocds_paths(
@@ -350,119 +541,8 @@ def _unflatten_sheets(book: Workbook, unflattener: Unflattener, result: ConvertR
         count.read, count.converted, count.blank = unflattener.sheet(sheet.name, first[1], rows)
 
 
-def _read_rows(
-    sheet: Sheet,
-    spec: dict | None,
-    data: dict,
-    builder: Builder,
-    result: ConvertResult,
-    source: str,
-    subrows: Callable[[str, Any], list],
-    progress: Callable[[int], None] | None,
-    count: SheetCount,
-    rows: Iterator[tuple[int, list[Any]]] | None = None,
-) -> None:
-    """The rows of the main sheet (``spec`` None) or of one of the mapping's other sheets, into the builder."""
-    columns = (spec or data)["columns"]
-    search = (spec or data).get("sheet", {}).get("header_rows", 12)
-    count.header_row, index, count.unmapped_columns, rest = find_header(
-        rows if rows is not None else sheet.rows(), columns, search, source, sheet.name
-    )
-    labels = {name: columns[name]["label"] for name in index}
-    for number, values in rest:
-        if number <= count.header_row:
-            continue
-        count.read += 1
-        raw = {name: values[i] if i < len(values) else None for name, i in index.items()}
-        if all(is_blank(v) for v in raw.values()):
-            count.blank += 1
-            continue
-        cells = {name: Cell(source, sheet.name, number, labels[name], raw[name]) for name in index}
-        if builder.add_row(raw, cells, subrows, spec):
-            count.converted += 1
-        else:
-            count.rejected += 1
-            result.rejects.append((source, sheet.name, number, "row_without_ocid"))
-        if progress is not None and count.read % 1000 == 0:
-            progress(count.read)
-
-
-def _read_other(
-    path: str | os.PathLike,
-    data: dict,
-    builder: Builder,
-    result: ConvertResult,
-    encoding: str | None,
-    progress: Callable[[int], None] | None,
-) -> None:
-    """Another file: each of its sheets is read with the mapping's other sheet it matches best."""
-    specs = data.get("sheets", [])
-    with Workbook(path, encoding) as book:
-        for sheet in book.sheets():
-            if sheet.hidden:
-                continue
-            by_name = [
-                s
-                for s in specs
-                if normalize_label(sheet.name) in {normalize_label(n) for n in s["sheet"].get("names", [])}
-            ]
-            candidates = by_name or specs
-            best, best_score, head = None, 0, list(itertools.islice(sheet.rows(), 30))
-            for spec in candidates:
-                labels = [label for column in spec["columns"].values() for label in _labels(column)]
-                score = max((sum(1 for v in values if _header_key(v) in labels) for _, values in head), default=0)
-                if score > best_score:
-                    best, best_score = spec, score
-            if best is None:
-                names = ", ".join(s["name"] for s in specs) or "-"
-                raise ColumnsError(
-                    "no_header", str(path), sheet=sheet.name, rows=30, found=f"(no sheet of the mapping: {names})"
-                )
-            count = SheetCount(sheet.name)
-            result.sheets.append(count)
-            rows = itertools.chain(head, itertools.islice(sheet.rows(), len(head), None))
-            _read_rows(sheet, best, data, builder, result, str(path), lambda *_: [], progress, count, rows)
-
-
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _load_subtable(book: Workbook, sheets: list[Sheet], sub: dict, result: ConvertResult, source: str) -> dict | None:
-    """ID → rows of a sub-table sheet; None when the workbook has no such sheet (a CSV has none)."""
-    sheet = _pick_sheet(sheets, sub["sheet"]["names"]) if book.kind != ".csv" else None
-    if (
-        sheet is None
-        or sheet.name not in [s.name for s in sheets]
-        or normalize_label(sheet.name) not in {normalize_label(n) for n in sub["sheet"]["names"]}
-    ):
-        return None
-    id_label = sub["sheet"].get("id_label", "ID")
-    columns = {"__id__": {"label": id_label}, **sub["columns"]}
-    count = SheetCount(sheet.name)
-    result.sheets.append(count)
-    count.header_row, index, count.unmapped_columns, rest = find_header(
-        sheet.rows(), columns, sub["sheet"].get("header_rows", 6), source, sheet.name
-    )
-    table: dict[str, list] = {}
-    for number, values in rest:
-        count.read += 1
-        raw = {name: values[i] if i < len(values) else None for name, i in index.items()}
-        if all(is_blank(v) for v in raw.values()):
-            count.blank += 1
-            continue
-        ident = raw.pop("__id__", None)
-        cells = {
-            name: Cell(source, sheet.name, number, columns[name]["label"], raw.get(name)) for name in sub["columns"]
-        }
-        if is_blank(ident):
-            count.rejected += 1
-            result.rejects.append((source, sheet.name, number, "subrow_without_id"))
-            result.findings.add("subrow_without_id", (Key(sheet.name), Key(str(number)), id_label), None)
-            continue
-        count.converted += 1
-        table.setdefault(normalize_label(ident), []).append((raw, cells))
-    return table
 
 
 def _package(data: dict, releases: list[dict], uri: str, published_date: str | None) -> dict:
@@ -484,20 +564,19 @@ def _package(data: dict, releases: list[dict], uri: str, published_date: str | N
     return package
 
 
-def _write(package: dict, output: str | os.PathLike | IO[str], fmt: str) -> None:
-    def emit(f: IO[str]) -> None:
-        if fmt == "jsonl":
-            for release in package["releases"]:
-                f.write(json.dumps(release, ensure_ascii=False) + "\n")
-        else:
-            json.dump(package, f, ensure_ascii=False, indent=2)
-            f.write("\n")
-
-    if isinstance(output, str | os.PathLike):
-        if str(output) == "-":
-            emit(sys.stdout)
-            return
-        with atomic_writer(output) as f:
-            emit(f)
-    else:
-        emit(output)
+def _write(package: dict, releases: Iterable[dict], f: IO[str], fmt: str) -> int:
+    """Write the package (or JSON Lines) one release at a time; return how many."""
+    count = 0
+    if fmt == "jsonl":
+        for release in releases:
+            f.write(json.dumps(release, ensure_ascii=False) + "\n")
+            count += 1
+        return count
+    # One release at a time through the C encoder: json.dump(indent=...) would take the slow path.
+    head = json.dumps({k: v for k, v in package.items() if k != "releases"}, ensure_ascii=False)
+    f.write(head[:-1] + ', "releases": [\n')
+    for release in releases:
+        f.write((",\n" if count else "") + json.dumps(release, ensure_ascii=False))
+        count += 1
+    f.write("\n]}\n")
+    return count

@@ -13,6 +13,7 @@ import contextlib
 import heapq
 import itertools
 import marshal
+import pickle
 import sqlite3
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -103,3 +104,58 @@ def iter_groups(paths: list[str]) -> Iterator[tuple[str, list[Row]]]:
     merged = heapq.merge(*streams, key=lambda row: row[:3]) if len(streams) > 1 else streams[0] if streams else ()
     for ocid, group in itertools.groupby(merged, key=lambda row: row[0]):
         yield ocid, [Row(kind, run, seq, source, uri, blob) for _, run, seq, kind, source, uri, blob in group]
+
+
+class KeyedStore:
+    """Values of any picklable kind (cells hold dates) under text keys, on disk: added in any order,
+    read back by key or key by key in order."""
+
+    def __init__(self, path: str) -> None:
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("CREATE TABLE items (key TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL)")
+        self.db.execute("BEGIN")
+        self.buffer: list[tuple] = []
+        self.count = 0
+        self.indexed = False
+
+    def add(self, key: str, value: Any) -> None:
+        self.buffer.append((key, self.count, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
+        self.count += 1
+        if len(self.buffer) >= _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.buffer:
+            self.db.executemany("INSERT INTO items VALUES (?, ?, ?)", self.buffer)
+            self.buffer = []
+
+    def _index(self) -> None:
+        if not self.indexed:
+            self._flush()
+            self.db.execute("COMMIT")
+            self.db.execute("CREATE INDEX by_key ON items (key, seq)")
+            self.indexed = True
+
+    def get(self, key: str) -> list[Any]:
+        """The values under ``key``, in the order they were added."""
+        self._index()
+        rows = self.db.execute("SELECT data FROM items WHERE key = ? ORDER BY seq", (key,))
+        return [pickle.loads(blob) for (blob,) in rows]
+
+    def groups(self) -> Iterator[tuple[str, list[Any]]]:
+        """``(key, values)`` for every key, in key order."""
+        self._index()
+        rows = self.db.execute("SELECT key, data FROM items ORDER BY key, seq")
+        for key, group in itertools.groupby(rows, key=lambda row: row[0]):
+            yield key, [pickle.loads(blob) for _, blob in group]
+
+    def all_keys(self) -> Iterator[str]:
+        self._index()
+        for (key,) in self.db.execute("SELECT DISTINCT key FROM items ORDER BY key"):
+            yield key
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()

@@ -10,7 +10,6 @@ with flattentool's rules (a value that does not fit is kept as text, with a warn
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from typing import Any
@@ -106,6 +105,9 @@ def cast(value: Any, kind: str | None) -> tuple[Any, str | None]:
         if isinstance(value, str):
             return [part.split(",") if "," in part else part for part in value.split(";")], None
         return [value], None
+    # A field the schema does not know: flattentool keeps whole numbers and turns the rest into text.
+    if isinstance(value, (bool, float)):
+        return str(value), None
     return value, None
 
 
@@ -126,22 +128,38 @@ class Unflattener:
 
     def sheet(self, name: str, header: list[Any], rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, int, int]:
         """Add a sheet's rows; returns (read, converted, blank)."""
-        paths = [str(h).strip().split("/") if not is_blank(h) else None for h in header]
+        # Everything about a column is worked out once: its position, path steps and type.
+        plan = []
+        for position, heading in enumerate(header):
+            if is_blank(heading):
+                continue
+            text = str(heading).strip()
+            parts = text.split("/")
+            steps = [(int(p) if p.isdigit() else p) for p in parts]
+            kind = self.types.get(tuple(p for p in parts if not p.isdigit()))
+            plan.append((position, text, steps, kind))
         read = converted = blank = 0
+        root_id = self.root_id
         for number, values in rows:
             read += 1
-            cells = [(p, v) for p, v in zip(paths, values, strict=False) if p is not None and not is_blank(v)]
-            if not cells:
-                blank += 1
-                continue
+            width = len(values)
             obj: dict = {}
-            for path, value in cells:
-                kind = self.types.get(tuple(p for p in path if not p.isdigit()))
+            filled = False
+            for position, text, steps, kind in plan:
+                if position >= width:
+                    continue
+                value = values[position]
+                if value is None or (value.__class__ is str and not value.strip()):
+                    continue
                 typed, problem = cast(value, kind)
                 if problem:
-                    self.warn(name, number, "/".join(path), value, problem)
-                _put(obj, path, typed)
-            root = obj.get(self.root_id)
+                    self.warn(name, number, text, value, problem)
+                _put(obj, steps, typed)
+                filled = True
+            if not filled:
+                blank += 1
+                continue
+            root = obj.get(root_id)
             key = (root, obj.get("id"))
             group = self.groups.setdefault(_hashable(root), {})
             target = group.get(_hashable(key))
@@ -161,26 +179,30 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def _put(obj: dict, path: list[str], value: Any) -> None:
+def _put(obj: dict, steps: list, value: Any) -> None:
+    """Set ``value`` at ``steps`` (names, and ints for array elements) in ``obj``."""
     node: Any = obj
-    for part, following in itertools.pairwise(path):
-        if isinstance(node, list):
-            index = int(part)
-            while len(node) <= index:
+    last = len(steps) - 1
+    for i in range(last):
+        step = steps[i]
+        if step.__class__ is int:
+            while len(node) <= step:
                 node.append({})
-            node = node[index]
-        elif following.isdigit():
-            node = node.setdefault(part, [])
+            node = node[step]
         else:
-            child = node.setdefault(part, {})
-            node = child if isinstance(child, dict | list) else node.setdefault(part + "_", {})
-    if isinstance(node, list):
-        index = int(path[-1])
-        while len(node) <= index:
+            child = node.get(step)
+            if child is None:
+                child = node[step] = [] if steps[i + 1].__class__ is int else {}
+            elif child.__class__ is not dict and child.__class__ is not list:
+                child = node.setdefault(step + "_", {})
+            node = child
+    step = steps[last]
+    if step.__class__ is int:
+        while len(node) <= step:
             node.append(None)
-        node[index] = value
+        node[step] = value
     else:
-        node[path[-1]] = value
+        node[step] = value
 
 
 def _merge(old: dict, new: dict) -> None:
