@@ -185,9 +185,10 @@ class Builder:
         if value is None:
             return target.get("default")
         if "map" in target:
-            table = self._maps.get(id(target))
+            # Keyed by the map itself, which lives as long as the mapping (field targets do not).
+            table = self._maps.get(id(target["map"]))
             if table is None:
-                table = self._maps[id(target)] = {normalize_label(k): v for k, v in target["map"].items()}
+                table = self._maps[id(target["map"])] = {normalize_label(k): v for k, v in target["map"].items()}
             key = normalize_label(value)
             if key not in table:
                 if cell is not None:

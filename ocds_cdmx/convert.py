@@ -198,8 +198,9 @@ def convert(
     report_findings.source = str(source)
 
     def report(check: str, cell: Cell, params: dict) -> None:
+        # The label is the field: it may hold "/" ("y/o"), which paths use as separator.
         path = (Key(cell.sheet), Key(f"{cell.row}"), cell.label)
-        report_findings.add(check, path, _plain(cell.value), **params)
+        report_findings.add(check, path, _plain(cell.value), field=cell.label, **params)
 
     if data.get("mode") == "ocds-paths":
         try:

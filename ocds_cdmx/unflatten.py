@@ -56,6 +56,47 @@ def field_types(schema: dict) -> dict[tuple[str, ...], str]:
     return types
 
 
+def title_paths(schema: dict) -> dict[str, str]:
+    """Headings made of schema titles (``Awards:Items awarded:Description``), as flattentool writes them
+    with ``--use-titles``, → OCDS paths (``awards/0/items/0/description``). Keys are normalized."""
+    paths: dict[str, str] = {}
+
+    def resolve(node: Any, seen: tuple) -> tuple[dict, tuple]:
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+            if node["$ref"] in seen:
+                return {}, seen
+            seen = (*seen, node["$ref"])
+            target: Any = schema
+            for part in node["$ref"][2:].split("/"):
+                target = target.get(part, {}) if isinstance(target, dict) else {}
+            node = target
+        return (node if isinstance(node, dict) else {}), seen
+
+    def walk(properties: dict, titles: tuple, steps: tuple, seen: tuple, depth: int) -> None:
+        if depth > 8:
+            return
+        for name, raw in properties.items():
+            node, node_seen = resolve(raw, seen)
+            title = raw.get("title") if isinstance(raw, dict) and raw.get("title") else node.get("title", name)
+            here_titles, here_steps = (*titles, str(title)), (*steps, name)
+            paths.setdefault(_title_key(":".join(here_titles)), "/".join(here_steps))
+            kinds = node.get("type", [])
+            kinds = [kinds] if isinstance(kinds, str) else kinds
+            if "object" in kinds and isinstance(node.get("properties"), dict):
+                walk(node["properties"], here_titles, here_steps, node_seen, depth + 1)
+            elif "array" in kinds:
+                items, items_seen = resolve(node.get("items", {}), node_seen)
+                if isinstance(items.get("properties"), dict):
+                    walk(items["properties"], here_titles, (*here_steps, "0"), items_seen, depth + 1)
+
+    walk(schema.get("properties", {}), (), (), (), 0)
+    return paths
+
+
+def _title_key(text: str) -> str:
+    return ":".join(" ".join(part.split()).casefold() for part in text.split(":"))
+
+
 def _text(value: Any) -> str:
     if isinstance(value, datetime | date):
         return _iso(value)
@@ -116,6 +157,7 @@ class Unflattener:
 
     def __init__(self, schema: dict, warn: Warn, root_id: str = "ocid") -> None:
         self.types = field_types(schema)
+        self.titles = title_paths(schema)
         self.warn = warn
         self.root_id = root_id
         # Releases grouped by OCID in order of first appearance, as flattentool outputs them.
@@ -135,6 +177,10 @@ class Unflattener:
                 continue
             text = str(heading).strip()
             parts = text.split("/")
+            if len(parts) == 1 and tuple(parts) not in self.types:
+                titled = self.titles.get(_title_key(text))  # a heading of titles
+                if titled is not None:
+                    parts = titled.split("/")
             steps = [(int(p) if p.isdigit() else p) for p in parts]
             kind = self.types.get(tuple(p for p in parts if not p.isdigit()))
             plan.append((position, text, steps, kind))

@@ -143,12 +143,11 @@ def _csv_rows(path: Path, encoding: str | None, source: str) -> Iterator[tuple[i
             text = raw.decode(encoding)
         except (LookupError, UnicodeDecodeError) as e:
             raise WorkbookError("csv_encoding", source, encoding=encoding, detail=str(e)) from None
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), dialect), 1):
+    # The separator is the one the header uses most: the platform's downloads start with a metadata
+    # block that would mislead csv.Sniffer.
+    lines = text[:65536].splitlines()[:30]
+    delimiter = max(",;\t|", key=lambda d: max((line.count(d) for line in lines), default=0))
+    for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1):
         yield number, [cell if cell != "" else None for cell in row]
 
 

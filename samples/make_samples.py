@@ -431,6 +431,21 @@ def write_public_download_csv(path: Path, seed: int = 2024) -> None:
             )
 
 
+def write_public_download_csv_43336(path: Path, seed: int = 2024) -> None:
+    """Format 43336's public download as CSV: Latin-1, a metadata block, Title-Cased labels."""
+    main, _ = rows_43336(seed)
+    with path.open("w", encoding="latin-1", newline="") as f:
+        writer = csv.writer(f, delimiter=";")  # the platform's CSVs come with either separator
+        writer.writerow(["Resultados adjudicaciones, invitaciones y licitaciones_Procedimientos de licitación pública"])
+        writer.writerow(["Sujeto obligado: Secretaría de Obras y Servicios"])
+        writer.writerow(["Periodo: 01/07/2024 - 30/09/2024"])
+        writer.writerow([_title_case(label) for _, _, label in COLUMNS_43336])
+        for row in main:
+            writer.writerow(
+                ["" if v is None else (_text_date(v) if isinstance(v, int) and v > 40000 else v) for v in row]
+            )
+
+
 def _text_date(serial: int) -> str:
     return (EXCEL_EPOCH + timedelta(days=serial)).strftime("%d/%m/%Y")
 
@@ -443,6 +458,7 @@ def _title_case(label: str) -> str:
 def main() -> None:
     write_upload_template(HERE / "A121Fr30B_2024T3.xlsx")
     write_upload_template_43336(HERE / "A121Fr30A_2024T3.xlsx")
+    write_public_download_csv_43336(HERE / "A121Fr30A_2024T3_descarga.csv")
     write_paaaps(HERE / "paaaps-2024.xlsx")
     write_clc_csv(HERE / "clc-2024T3.csv")
     write_avance_obras(HERE / "avance-obras-2024T3.xlsx")

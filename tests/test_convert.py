@@ -169,6 +169,19 @@ def test_format_43336_licitaciones_with_its_subtables():
     assert fifth["contracts"][0]["amendments"][0]["id"] == "CM-OP-005-1"
 
 
+def test_format_43336_public_download_csv():
+    code, report, package = _convert(SAMPLES / "A121Fr30A_2024T3_descarga.csv", mapping="transparencia-licitaciones")
+    assert code == 0, report["findings"]
+    assert report["sheets"][0]["header_row"] == 4 and report["sheets"][0]["converted"] == 6
+    _, _, from_xlsx = _convert(SAMPLES / "A121Fr30A_2024T3.xlsx", mapping="transparencia-licitaciones")
+    ours = {r["id"]: r for r in package["releases"]}
+    assert set(ours) == {r["id"] for r in from_xlsx["releases"]}
+    release = ours["ocds-87sd3t-SOBSE-DGOP-LPN-001-2024-contract"]
+    assert release["tender"]["procurementMethod"] == "open"
+    assert release["contracts"][0]["value"]["currency"] == "MXN"
+    assert {f["params"]["table"] for f in report["findings"] if f["check"] == "subtable_missing"} >= {"Tabla_334277"}
+
+
 def _convert_many(sources: list[Path], mapping: str) -> tuple[int, dict, dict]:
     result = CliRunner().invoke(
         main, ["convert", *map(str, sources), "-m", mapping, "--report", "json", "--published-date", PUBLISHED,
@@ -403,10 +416,12 @@ FLATTENTOOL = ROOT.parent / "shared" / "fixtures" / "convert"
         ("cove_ocds_tenders_releases_2_releases_with_metatab_version_1_1_extensions/input.xlsx",
          "cove_ocds_tenders_releases_2_releases_with_metatab_version_1_1_extensions/expected_flattentool-0.28.0/unflattened.json"),
         ("ocds_roundtrip_contract/flattened.xlsx", "ocds_roundtrip_contract/unflattened/unflattened.json"),
+        ("ocds_roundtrip_contract/flattened-titles.xlsx", "ocds_roundtrip_contract/unflattened-titles/unflattened.json"),
         ("ocds_roundtrip_contract/flattened", "ocds_roundtrip_contract/unflattened/unflattened.json"),
         ("ocds_xlsx_with_errors/input.xlsx", "ocds_xlsx_with_errors/unflattened/unflattened.json"),
     ],
-    ids=lambda value: value.split("/")[0] + ("/csv" if "." not in value.rsplit("/", 1)[-1] else ""),
+    ids=lambda value: value.split("/")[0] + ("/csv" if "." not in value.rsplit("/", 1)[-1] else "")
+    + ("/titles" if "titles" in value else ""),
 )  # fmt: skip
 def test_ocds_template_equals_flattentool(source: str, expected: str):
     code, report, package = _convert(FLATTENTOOL / source, "--no-validate", mapping="ocds-template")
