@@ -374,7 +374,7 @@ class _Shared:
     the batches for itself, and the results of all batches are merged in input order.
     """
 
-    LOCAL_EVERY = 3  # one batch in three is checked here
+    LOCAL_EVERY = 2  # one batch in two is checked here
 
     def __init__(self, validator: Validator, profile: Profile, source: str) -> None:
         self.validator = validator
