@@ -72,4 +72,6 @@ def run(
     if sampler.is_alive():
         sampler.join()
     proc.returncode = proc.returncode if proc.returncode is not None else 0
-    return elapsed, max(peak[0], usage.ru_maxrss / 1024), proc.returncode
+    # Where /proc was sampled, trust the samples: a child's ru_maxrss counts the pages it shared with
+    # this process between fork and exec, so a big benchmark process would inflate it.
+    return elapsed, peak[0] if peak[0] else usage.ru_maxrss / 1024, proc.returncode

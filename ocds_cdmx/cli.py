@@ -345,8 +345,8 @@ def convert_command(
 ) -> None:
     """Convert an agency's spreadsheet into an OCDS release package, with its mapping.
 
-    FILE is an .xlsx, .xlsm, .xls or .csv file with the mapping's main sheet; MORE are files with the
-    mapping's other sheets (e.g. the PAAAPS programme or the CLC payment orders for finanzas). Every row
+    FILE is an .xlsx, .xlsm, .xls, .ods or .csv file with the mapping's main sheet (for ocds-template,
+    also a folder of CSV files, one per sheet); MORE are files with the mapping's other sheets (e.g. the PAAAPS programme or the CLC payment orders for finanzas). Every row
     is converted or reported with its reason; the output is checked with cdmx validate before it is
     written.
 

@@ -298,6 +298,10 @@ class _Reader:
     def workbook(self, book: Workbook, source: str, *, main_sheet: bool) -> None:
         data = self.data
         sheets = book.sheets()
+        for sheet_name, refs in book.formulas_without_values().items():
+            for ref in refs:
+                self.result.findings.source = source
+                self.result.findings.add("formula_without_value", (Key(sheet_name), ref), None, field=ref)
         if not main_sheet:
             self._other(book, source, sheets)
             return

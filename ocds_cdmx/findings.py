@@ -73,6 +73,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "subrow_without_id": (ERROR, "convert"),
     "orphan_subrow": (WARNING, "convert"),
     "subtable_missing": (WARNING, "convert"),
+    "formula_without_value": (ERROR, "convert"),
 }
 
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}

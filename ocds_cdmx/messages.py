@@ -538,6 +538,16 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
             "Escriba en la columna ID el número con que la fila de la hoja principal la señala.",
         ),
     },
+    "formula_without_value": {
+        "en": (
+            "The cell {field} holds a formula without a calculated value: it was read as blank",
+            "Open the file in a spreadsheet program, let it calculate and save it again, or type the value in place of the formula.",
+        ),
+        "es": (
+            "La celda {field} tiene una fórmula sin valor calculado: se leyó vacía",
+            "Abra el archivo en una hoja de cálculo, deje que calcule y guárdelo de nuevo, o escriba el valor en lugar de la fórmula.",
+        ),
+    },
     "subtable_missing": {
         "en": (
             "{rows} rows point at the sub-table {table}, which this file does not have: that data was not converted",

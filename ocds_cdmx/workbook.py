@@ -11,8 +11,10 @@ them, but such a file is an attack, not a report).
 from __future__ import annotations
 
 import csv
+import html
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -94,6 +96,30 @@ class Workbook:
         except Exception as e:
             raise WorkbookError("corrupt", self.source, detail=f"{type(e).__name__}: {e}") from None
 
+    def formulas_without_values(self) -> dict[str, list[str]]:
+        """Sheet name → the cells (``B7``) of an .xlsx/.xlsm whose formula has no cached value.
+
+        Such a cell reads as blank, though the file says it is not: a workbook saved by a program that
+        does not calculate. Scanning the sheets' XML costs nothing when they hold no formula.
+        """
+        if self.kind not in (".xlsx", ".xlsm"):
+            return {}
+        found: dict[str, list[str]] = {}
+        with zipfile.ZipFile(self.path) as z:
+            names = set(z.namelist())
+            sheets = _sheet_parts(z, names)
+            for name, part in sheets.items():
+                if part not in names:
+                    continue
+                data = z.read(part)
+                if b"<f" not in data:
+                    continue
+                for match in _CELL.finditer(data):
+                    body = match.group(2)
+                    if body is not None and b"<f" in body and not _VALUE.search(body):
+                        found.setdefault(name, []).append(match.group(1).decode())
+        return found
+
     def sheets(self) -> list[Sheet]:
         """The sheets, in workbook order (a CSV file is one sheet named after the file)."""
         if self.kind == ".csv":
@@ -128,6 +154,33 @@ class Workbook:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.DOTALL)
+_VALUE = re.compile(rb"<v>[^<]")
+_ELEMENT = re.compile(rb"<(?:\w+:)?(sheet|Relationship) ([^>]*)>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
+def _sheet_parts(z: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """Sheet name → its XML part, from the workbook and its relationships (attributes in any order)."""
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return {}
+
+    def elements(part: str, tag: bytes) -> list[dict[bytes, bytes]]:
+        found = _ELEMENT.findall(z.read(part))
+        return [dict(_ATTRIBUTE.findall(attributes)) for kind, attributes in found if kind == tag]
+
+    rels = {
+        r.get(b"Id", b"").decode(): r.get(b"Target", b"").decode()
+        for r in elements("xl/_rels/workbook.xml.rels", b"Relationship")
+    }
+    parts = {}
+    for sheet in elements("xl/workbook.xml", b"sheet"):
+        target = rels.get(sheet.get(b"r:id", b"").decode(), "")
+        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        parts[html.unescape(sheet.get(b"name", b"").decode("utf-8"))] = target
+    return parts
 
 
 def _csv_rows(path: Path, encoding: str | None, source: str) -> Iterator[tuple[int, list[Any]]]:

@@ -298,6 +298,18 @@ def test_rows_without_ocid_are_rejected_and_listed(tmp_path: Path):
     assert _check(report, "orphan_subrow")["count"] == 3
 
 
+def test_a_formula_without_its_value_names_the_cell(tmp_path: Path):
+    def formula(sheet, _):
+        sheet.cell(9, _column(sheet, "Monto total de garantías y/o contragarantías, en caso de que se otorgaran "
+                                     "durante el procedimiento")).value = "=T9*0.1"  # fmt: skip
+
+    code, report, _ = _convert(_edit(tmp_path, formula))
+    assert code == 1
+    finding = _check(report, "formula_without_value")
+    assert finding["locations"][0]["path"] == "Reporte de Formatos/AB9"
+    assert "AB9" in finding["title"]
+
+
 def test_corrupt_file_and_not_a_spreadsheet(tmp_path: Path):
     corrupt = tmp_path / "roto.xlsx"
     corrupt.write_bytes(XLSX.read_bytes()[:3000])
