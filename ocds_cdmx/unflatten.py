@@ -113,6 +113,8 @@ def cast(value: Any, kind: str | None) -> tuple[Any, str | None]:
     if isinstance(value, datetime | date) and kind != "array":
         return _iso(value), None
     if kind == "string":
+        if hasattr(value, "text"):  # a number as the cell shows it, "0007"
+            return value.text, None
         return (_text(value) if not isinstance(value, str) else value), None
     if kind == "number":
         if isinstance(value, bool):

@@ -1,4 +1,4 @@
-"""Read spreadsheets as rows: .xlsx, .xlsm, .xls and .ods with python-calamine, .csv with the csv module.
+"""Read spreadsheets as rows: .xlsx, .xlsm and .xls with python-calamine, .ods from its XML, .csv with csv.
 
 Every sheet is a stream of ``(row number, values)``; values are what the cell holds (str, int, float,
 bool, datetime, or None), formulas giving their cached values. python-calamine (Rust) reads a 80,000-row
@@ -65,8 +65,10 @@ class Workbook:
             raise WorkbookError("not_a_spreadsheet", self.source, suffix=self.kind or "(none)")
         if self.kind in (".xlsx", ".xlsm"):
             self._open_xlsx()
-        elif self.kind in (".xls", ".ods"):
+        elif self.kind == ".xls":
             self._open_xls()
+        elif self.kind == ".ods":
+            self._book = _OdsBook(self.path, self.source)
 
     def _open_xlsx(self) -> None:
         try:
@@ -124,11 +126,15 @@ class Workbook:
         """The sheets, in workbook order (a CSV file is one sheet named after the file)."""
         if self.kind == ".csv":
             return [Sheet(self.path.stem, False, self)]
+        if self.kind == ".ods":
+            return [Sheet(name, False, self) for name in self._book.names]
         return [Sheet(s.name, not str(s.visible).endswith("Visible"), self) for s in self._book.sheets_metadata]
 
     def _rows(self, sheet: Sheet) -> Iterator[tuple[int, list[Any]]]:
         if self.kind == ".csv":
             yield from _csv_rows(self.path, self.encoding, self.source)
+        elif self.kind == ".ods":
+            yield from self._book.rows(sheet.name)
         else:
             try:
                 data = self._book.get_sheet_by_name(sheet.name).iter_rows()
@@ -154,6 +160,90 @@ class Workbook:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Shown(int):
+    """A whole number as a cell shows it ("0007"): a string field takes the text, a number field the number."""
+
+    text: str
+
+    def __new__(cls, value: int, text: str) -> Shown:
+        number = super().__new__(cls, value)
+        number.text = text
+        return number
+
+
+_ODS = "{urn:oasis:names:tc:opendocument:xmlns:%s:1.0}"
+_TABLE, _OFFICE, _TEXT = _ODS % "table", _ODS % "office", _ODS % "text"
+
+
+class _OdsBook:
+    """An OpenDocument spreadsheet read from its content.xml: cell values with their shown text."""
+
+    def __init__(self, path: Path, source: str) -> None:
+        self.path = path
+        self.source = source
+        try:
+            with zipfile.ZipFile(path) as z:
+                self.content = z.read("content.xml")
+        except (zipfile.BadZipFile, KeyError, OSError) as e:
+            raise WorkbookError("corrupt", source, detail=str(e)) from None
+        if b"<!DOCTYPE" in self.content[:4096] or b"<!ENTITY" in self.content[:4096]:
+            raise WorkbookError("unsafe_xml", source, detail="content.xml: DOCTYPE/ENTITY")
+        self.names = [
+            html.unescape(n.decode("utf-8")) for n in re.findall(rb'<table:table table:name="([^"]*)"', self.content)
+        ]
+
+    def rows(self, name: str) -> Iterator[tuple[int, list[Any]]]:
+        from xml.etree.ElementTree import XMLPullParser
+
+        parser = XMLPullParser(events=("start", "end"))
+        parser.feed(self.content)
+        inside, number = False, 0
+        row: list[Any] = []
+        for event, element in parser.read_events():
+            tag = element.tag
+            if tag == f"{_TABLE}table":
+                if event == "start":
+                    inside = element.get(f"{_TABLE}name") == name
+                elif inside:
+                    return
+            elif not inside:
+                continue
+            elif tag == f"{_TABLE}table-row" and event == "end":
+                repeat = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
+                while row and row[-1] is None:
+                    row.pop()
+                for _ in range(min(repeat, 1 if not row else repeat)):
+                    number += 1
+                    yield number, list(row)
+                if not row and repeat > 1:
+                    number += repeat - 1
+                row = []
+                element.clear()
+            elif tag in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell") and event == "end":
+                value = _ods_value(element)
+                repeat = int(element.get(f"{_TABLE}number-columns-repeated", "1"))
+                row.extend([value] * (repeat if value is not None or repeat < 1000 else 1))
+
+
+def _ods_value(cell: Any) -> Any:
+    kind = cell.get(f"{_OFFICE}value-type")
+    text = "\n".join("".join(p.itertext()) for p in cell.findall(f"{_TEXT}p"))
+    if kind is None:
+        return text or None
+    if kind in ("float", "percentage", "currency"):
+        number = float(cell.get(f"{_OFFICE}value", "nan"))
+        if number.is_integer() and abs(number) < 1e15:
+            return Shown(int(number), text) if text and text != str(int(number)) else int(number)
+        return number
+    if kind == "boolean":
+        return cell.get(f"{_OFFICE}boolean-value") == "true"
+    if kind == "date":
+        from datetime import datetime
+
+        return datetime.fromisoformat(cell.get(f"{_OFFICE}date-value"))
+    return text or None
 
 
 _CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.DOTALL)

@@ -429,11 +429,13 @@ FLATTENTOOL = ROOT.parent / "shared" / "fixtures" / "convert"
          "cove_ocds_tenders_releases_2_releases_with_metatab_version_1_1_extensions/expected_flattentool-0.28.0/unflattened.json"),
         ("ocds_roundtrip_contract/flattened.xlsx", "ocds_roundtrip_contract/unflattened/unflattened.json"),
         ("ocds_roundtrip_contract/flattened-titles.xlsx", "ocds_roundtrip_contract/unflattened-titles/unflattened.json"),
+        ("ocds_roundtrip_contract/flattened.ods", "ocds_roundtrip_contract/unflattened/unflattened.json"),
+        ("ocds_roundtrip_contract/flattened-titles.ods", "ocds_roundtrip_contract/unflattened-titles/unflattened.json"),
         ("ocds_roundtrip_contract/flattened", "ocds_roundtrip_contract/unflattened/unflattened.json"),
         ("ocds_xlsx_with_errors/input.xlsx", "ocds_xlsx_with_errors/unflattened/unflattened.json"),
     ],
     ids=lambda value: value.split("/")[0] + ("/csv" if "." not in value.rsplit("/", 1)[-1] else "")
-    + ("/titles" if "titles" in value else ""),
+    + ("/titles" if "titles" in value else "") + ("/ods" if value.endswith(".ods") else ""),
 )  # fmt: skip
 def test_ocds_template_equals_flattentool(source: str, expected: str):
     code, report, package = _convert(FLATTENTOOL / source, "--no-validate", mapping="ocds-template")
