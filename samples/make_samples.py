@@ -446,6 +446,35 @@ def write_public_download_csv_43336(path: Path, seed: int = 2024) -> None:
             )
 
 
+def write_public_download_xlsx(path: Path, seed: int = 2024) -> None:
+    """Format 43335's public download as .xlsx: a metadata block, the header on row 6 with Title-Cased
+    labels, sub-table columns named with their table ("… (Tabla_334271)"), and the Tabla_ sheets."""
+    main, quotes, works, amendments = rows_43335(seed)
+    tables = {"334271": quotes, "334255": works, "334268": amendments}
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Reporte de Formatos"
+    sheet.append(["Plataforma Nacional de Transparencia"])
+    sheet.append(["Sujeto obligado: Secretaría de Administración y Finanzas"])
+    sheet.append(["Formato: Resultados de procedimientos de adjudicación directa"])
+    sheet.append(["Periodo: 01/07/2024 - 30/09/2024"])
+    sheet.append([])
+    sheet.append(
+        [_title_case(label) + (f" (Tabla_{field_id})" if code == "10" else "") for field_id, code, label in COLUMNS]
+    )
+    for row in main:
+        sheet.append(row)
+    headers = {"334271": COTIZACIONES, "334255": OBRA, "334268": CONVENIOS}
+    for field_id, rows in tables.items():
+        table = book.create_sheet(f"Tabla_{field_id}")
+        table.append([f"Tabla_{field_id}"])
+        table.append([])
+        table.append(["Id", *[_title_case(h) for h in headers[field_id][1:]]])
+        for row in rows:
+            table.append(row)
+    book.save(path)
+
+
 def _text_date(serial: int) -> str:
     return (EXCEL_EPOCH + timedelta(days=serial)).strftime("%d/%m/%Y")
 
@@ -463,6 +492,7 @@ def main() -> None:
     write_clc_csv(HERE / "clc-2024T3.csv")
     write_avance_obras(HERE / "avance-obras-2024T3.xlsx")
     write_public_download_csv(HERE / "A121Fr30B_2024T3_descarga.csv")
+    write_public_download_xlsx(HERE / "A121Fr30B_2024T3_descarga.xlsx")
     try:
         write_upload_template_xls(HERE / "A121Fr30B_2024T3.xls")
     except ImportError:  # pragma: no cover - xlwt is only needed to remake the .xls sample

@@ -131,6 +131,16 @@ def test_xls_template_gives_the_same_releases(converted):
     assert from_xls["releases"] == from_xlsx["releases"]
 
 
+def test_public_download_xlsx_with_title_cased_labels_on_row_6(converted):
+    _, _, from_template = converted
+    code, report, package = _convert(SAMPLES / "A121Fr30B_2024T3_descarga.xlsx")
+    assert code == 0, report["findings"]
+    assert report["sheets"][0]["header_row"] == 6
+    # "Nombre Completo O Razón Social De Las Cotizaciones… (Tabla_334271)" still points at its sub-table.
+    assert [s["sheet"] for s in report["sheets"][1:]] == ["Tabla_334271", "Tabla_334255", "Tabla_334268"]
+    assert package["releases"] == from_template["releases"]
+
+
 def test_latin1_public_download_csv(converted):
     _, _, from_xlsx = converted
     code, report, package = _convert(CSV)
