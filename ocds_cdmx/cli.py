@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .convert import convert
-from .mapping import MappingError, bundled, load
+from .mapping import MappingError, bundled, check_against_ocds, load
 from .merge import merge
 from .messages import LANGS, default_lang, input_error_text
 from .report import (
@@ -24,7 +24,7 @@ from .report import (
     write_merge_text,
     write_text,
 )
-from .schema import TAGS, SchemaError, SchemaStore, fetch
+from .schema import TAGS, SchemaError, SchemaStore, fetch, load_profile
 from .validate import validate
 
 SCHEMA_DIR_HELP = (
@@ -401,18 +401,31 @@ def mappings_list() -> None:
 
 @mappings_group.command("check")
 @click.argument("path", metavar="FILE")
+@_schema_options
 @_lang_option
-def mappings_check(path: str, lang: str | None) -> None:
-    """Check a mapping: its format, and the columns its parties and sub-tables use (with line numbers)."""
+def mappings_check(path: str, schema_dir: str | None, offline: bool | None, lang: str | None) -> None:
+    """Check a mapping, with line numbers: its format, the columns its parts use, and its fields and codes
+    against the OCDS schema with the mapping's extensions."""
     lang = lang or default_lang()
     try:
         mapping = load(path)
+        profile = load_profile(SchemaStore(schema_dir, offline=offline), "1.1", mapping.data.get("extensions", []))
     except MappingError as e:
         for line, message in e.problems:
             click.echo(f"{e.source}:{line or '?'}: {message}", err=True)
         sys.exit(1)
+    except SchemaError as e:
+        raise click.ClickException(input_error_text(e, lang)) from None
+    problems = check_against_ocds(mapping, profile.release_schema, profile.codelists)
+    for status in profile.extensions:
+        if not status.applied:
+            problems.append((mapping.line("extensions"), f"extension not available: {status.url}"))
+    for line, message in problems:
+        click.echo(f"{mapping.source}:{line or '?'}: {message}", err=True)
     columns = len(mapping.data.get("columns", {}))
     reasons = sum(1 for c in mapping.data.get("columns", {}).values() if c.get("reason"))
+    if problems:
+        sys.exit(1)
     click.echo(f"{mapping.source}: OK ({columns} columns, {reasons} deliberately unmapped)")
 
 

@@ -184,3 +184,68 @@ def _party_columns(party: dict) -> list[str]:
     if party.get("rfc"):
         refs.append(party["rfc"])
     return refs
+
+
+def check_against_ocds(mapping: Mapping, release_schema: dict, codelists: dict) -> list[tuple[int | None, str]]:
+    """Problems of a mapping against the OCDS release schema (with its extensions) and codelists: fields
+    that OCDS does not have, and codes that a codelist does not have (closed lists; open ones noted)."""
+    from .schema import field_nodes
+
+    nodes = field_nodes(release_schema)
+    problems: list[tuple[int | None, str]] = []
+    data = mapping.data
+    if data.get("mode") == "ocds-paths":
+        return problems
+
+    def known(path: str) -> dict | None:
+        return nodes.get(tuple(p for p in path.split("/") if p and not p.isdigit()))
+
+    def codes(node: dict | None, values: list, where: tuple, what: str) -> None:
+        name = node.get("codelist") if node else None
+        if not name or name not in codelists:
+            return
+        listed = codelists[name]
+        for value in values:
+            if isinstance(value, str) and value not in listed.codes:
+                kind = "open" if node.get("openCodelist") else "closed"
+                problems.append((mapping.line(*where), f"{what}: {value!r} is not in the {kind} codelist {name}"))
+
+    def field(path: str, where: tuple, what: str) -> dict | None:
+        node = known(path)
+        if node is None:
+            problems.append(
+                (mapping.line(*where), f"{what}: {path} is not an OCDS field (with the mapping's extensions)")
+            )
+        return node
+
+    def columns(spec: dict, prefix: tuple) -> None:
+        for name, column in spec.get("columns", {}).items():
+            where = (*prefix, "columns", name)
+            targets = column.get("fields", []) if "fields" in column else ([column] if "field" in column else [])
+            for i, target in enumerate(targets):
+                path = target if isinstance(target, str) else target.get("path", target.get("field"))
+                node = field(path, (*where, "fields", i) if "fields" in column else (*where, "field"), name)
+                if isinstance(target, dict) and "map" in target:
+                    codes(node, list(target["map"].values()), where, name)
+            if "document" in column:
+                document = column["document"]
+                field(f"{document['in']}/documents/documentType", (*where, "document"), name)
+                codes(known("tender/documents/documentType"), [document["documentType"]], (*where, "document"), name)
+        for i, party in enumerate(spec.get("parties", [])):
+            codes(known("parties/roles"), party.get("roles", []), (*prefix, "parties", i), f"parties[{i}]")
+            for ref in party.get("refs", []):
+                field(ref, (*prefix, "parties", i), f"parties[{i}]")
+        item = spec.get("item")
+        if item:
+            field(item["into"], (*prefix, "item"), "item")
+            for path in item.get("fields", {}):
+                field(f"{item['into']}/{path}", (*prefix, "item", "fields", path), "item")
+
+    columns(data, ())
+    for i, sub in enumerate(data.get("subtables", [])):
+        columns(sub, ("subtables", i))
+        if sub.get("party"):
+            codes(known("parties/roles"), sub["party"].get("roles", []), ("subtables", i, "party"), sub["name"])
+    for i, sheet in enumerate(data.get("sheets", [])):
+        columns(sheet, ("sheets", i))
+    return problems

@@ -19,6 +19,8 @@ import marshal
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .schema import deref
+
 OMIT = "omitWhenMerged"
 WHOLE = "wholeListMerge"
 #: Per-path strategies for arrays of objects, instead of merging by ``id``.
@@ -72,17 +74,7 @@ def rules_from_schema(schema: dict, overrides: dict[tuple[str, ...], str] | None
     root = Rules()
 
     def resolve(node: Any, seen: tuple) -> tuple[dict, tuple]:
-        # As jsonref does for the reference, a "$ref" stands for its target; sibling keywords are ignored.
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-            ref = node["$ref"]
-            if ref in seen:
-                return {}, seen
-            seen = (*seen, ref)
-            target: Any = schema
-            for part in ref[2:].split("/"):
-                target = target.get(part, {}) if isinstance(target, dict) else {}
-            node = target
-        return (node if isinstance(node, dict) else {}), seen
+        return deref(schema, node, seen)
 
     def walk(properties: dict, into: Rules, seen: tuple) -> None:
         for name, raw in properties.items():

@@ -420,3 +420,40 @@ def fetch(store: SchemaStore, versions: list[str], extensions: list[str] = ()) -
         folder, _problem, _detail = store.locate_extension(url)
         located.append(Located(url, folder, "missing" if folder is None else "extension", url))
     return located
+
+
+def deref(schema: dict, node: Any, seen: tuple = ()) -> tuple[dict, tuple]:
+    """``node`` with its ``$ref`` into ``schema`` followed (as jsonref does: siblings of ``$ref`` are
+    ignored), and the refs followed so far, so that recursive schemas end."""
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        ref = node["$ref"]
+        if ref in seen:
+            return {}, seen
+        seen = (*seen, ref)
+        target: Any = schema
+        for part in ref[2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        node = target
+    return (node if isinstance(node, dict) else {}), seen
+
+
+def field_nodes(schema: dict) -> dict[tuple[str, ...], dict]:
+    """Every field of a release schema: its path (array steps left out) → its schema, ``$ref`` followed."""
+    nodes: dict[tuple[str, ...], dict] = {}
+
+    def walk(properties: dict, prefix: tuple, seen: tuple) -> None:
+        for name, raw in properties.items():
+            node, node_seen = deref(schema, raw, seen)
+            path = (*prefix, name)
+            nodes[path] = node
+            kinds = node.get("type", [])
+            kinds = [kinds] if isinstance(kinds, str) else kinds
+            if "object" in kinds and isinstance(node.get("properties"), dict):
+                walk(node["properties"], path, node_seen)
+            elif "array" in kinds:
+                items, items_seen = deref(schema, node.get("items", {}), node_seen)
+                if isinstance(items.get("properties"), dict):
+                    walk(items["properties"], path, items_seen)
+
+    walk(schema.get("properties", {}), (), ())
+    return nodes

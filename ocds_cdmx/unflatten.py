@@ -14,45 +14,24 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from typing import Any
 
+from .schema import deref, field_nodes
 from .values import is_blank
 
 Warn = Callable[[str, int, str, Any, str], None]  # (sheet, row, header, value, expected)
 
 
 def field_types(schema: dict) -> dict[tuple[str, ...], str]:
-    """Field path (array steps left out) → its JSON type in the release schema (the first non-null)."""
+    """Field path (array steps left out) → its JSON type in the release schema (the first non-null;
+    ``array:object`` for arrays of objects)."""
     types: dict[tuple[str, ...], str] = {}
-
-    def resolve(node: Any, seen: tuple) -> tuple[dict, tuple]:
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-            if node["$ref"] in seen:
-                return {}, seen
-            seen = (*seen, node["$ref"])
-            target: Any = schema
-            for part in node["$ref"][2:].split("/"):
-                target = target.get(part, {}) if isinstance(target, dict) else {}
-            node = target
-        return (node if isinstance(node, dict) else {}), seen
-
-    def walk(properties: dict, prefix: tuple, seen: tuple) -> None:
-        for name, raw in properties.items():
-            node, node_seen = resolve(raw, seen)
-            kinds = node.get("type", [])
-            kinds = [kinds] if isinstance(kinds, str) else [k for k in kinds if k != "null"]
-            path = (*prefix, name)
-            if kinds:
-                types[path] = kinds[0]
-            if "object" in kinds and isinstance(node.get("properties"), dict):
-                walk(node["properties"], path, node_seen)
-            elif "array" in kinds:
-                items, items_seen = resolve(node.get("items", {}), node_seen)
-                item_kinds = items.get("type", [])
-                item_kinds = [item_kinds] if isinstance(item_kinds, str) else item_kinds
-                if "object" in item_kinds and isinstance(items.get("properties"), dict):
-                    types[path] = "array:object"
-                    walk(items["properties"], path, items_seen)
-
-    walk(schema.get("properties", {}), (), ())
+    for path, node in field_nodes(schema).items():
+        kinds = node.get("type", [])
+        kinds = [kinds] if isinstance(kinds, str) else [k for k in kinds if k != "null"]
+        if not kinds:
+            continue
+        types[path] = kinds[0]
+        if kinds[0] == "array" and isinstance(deref(schema, node.get("items", {}))[0].get("properties"), dict):
+            types[path] = "array:object"
     return types
 
 
@@ -62,15 +41,7 @@ def title_paths(schema: dict) -> dict[str, str]:
     paths: dict[str, str] = {}
 
     def resolve(node: Any, seen: tuple) -> tuple[dict, tuple]:
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-            if node["$ref"] in seen:
-                return {}, seen
-            seen = (*seen, node["$ref"])
-            target: Any = schema
-            for part in node["$ref"][2:].split("/"):
-                target = target.get(part, {}) if isinstance(target, dict) else {}
-            node = target
-        return (node if isinstance(node, dict) else {}), seen
+        return deref(schema, node, seen)
 
     def walk(properties: dict, titles: tuple, steps: tuple, seen: tuple, depth: int) -> None:
         if depth > 8:

@@ -362,8 +362,36 @@ def test_mappings_list_and_check():
     runner = CliRunner()
     listed = runner.invoke(main, ["mappings", "list"])
     assert listed.exit_code == 0 and "transparencia-adjudicaciones" in listed.output
-    checked = runner.invoke(main, ["mappings", "check", str(ROOT / "mappings" / "transparencia-adjudicaciones.yaml")])
+    checked = runner.invoke(
+        main,
+        ["mappings", "check", str(ROOT / "mappings" / "transparencia-adjudicaciones.yaml"), "--schema-dir", str(OCDS)],
+    )
     assert checked.exit_code == 0 and "deliberately unmapped" in checked.output
+
+
+def test_mappings_are_checked_against_ocds(tmp_path: Path):
+    bad = tmp_path / "agencia.yaml"
+    bad.write_text(
+        "extends: transparencia-adjudicaciones\n"
+        "columns:\n"
+        "  tipo_procedimiento:\n"
+        "    label: Tipo de procedimiento (catálogo)\n"
+        "    fields:\n"
+        "      - path: tender/procurementMethod\n"
+        '        map: {"Adjudicación directa": directa}\n'
+        "  materia:\n"
+        "    label: Materia (catálogo)\n"
+        "    field: tender/categoriaPrincipal\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["mappings", "check", str(bad), "--schema-dir", str(OCDS), "--offline"])
+    assert result.exit_code == 1
+    assert ":3: tipo_procedimiento: 'directa' is not in the closed codelist method.csv" in result.stderr
+    assert ":10: materia: tender/categoriaPrincipal is not an OCDS field" in result.stderr
+    for name in ("transparencia-adjudicaciones", "transparencia-licitaciones", "finanzas", "obras", "ocds-template"):
+        path = ROOT / "mappings" / f"{name}.yaml"
+        checked = CliRunner().invoke(main, ["mappings", "check", str(path), "--schema-dir", str(OCDS), "--offline"])
+        assert checked.exit_code == 0, checked.stderr
 
 
 def test_a_bad_mapping_names_its_line(tmp_path: Path):
