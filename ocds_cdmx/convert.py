@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from .build import Builder, Cell
-from .findings import ERROR, WARNING, Findings, Key
+from .findings import ERROR, Counted, Findings, Key
 from .grouping import KeyedStore
-from .jsonio import atomic_writer
+from .jsonio import InputError, atomic_writer
 from .mapping import Mapping, MappingError, load
 from .schema import SchemaError, SchemaStore, load_profile
 from .unflatten import Unflattener
@@ -55,7 +55,7 @@ class SheetCount:
 
 
 @dataclass
-class ConvertResult:
+class ConvertResult(Counted):
     """What :func:`convert` did. ``exit_code``: 0 fine, 1 data problems, 2 unreadable input."""
 
     findings: Findings
@@ -73,24 +73,14 @@ class ConvertResult:
         return self.findings.count(ERROR) + (self.validation.errors if self.validation is not None else 0)
 
     @property
-    def warnings(self) -> int:
-        return self.findings.count(WARNING)
-
-    @property
     def exit_code(self) -> int:
         if self.input_errors:
             return 2
         return 1 if self.errors or self.rejects else 0
 
 
-class ColumnsError(Exception):
+class ColumnsError(InputError):
     """The header row lacks mapped columns, or has one label twice."""
-
-    def __init__(self, key: str, source: str, **params: Any) -> None:
-        super().__init__(f"{source}: {key} {params}")
-        self.key = key
-        self.source = source
-        self.params = params
 
 
 def _labels(spec: dict) -> list[str]:

@@ -190,3 +190,17 @@ class Findings:
     def count(self, level: str) -> int:
         """How many findings of severity ``level`` there are."""
         return sum(g.count for g in self.groups.values() if g.severity == level)
+
+
+class Counted:
+    """For results that hold ``findings``: their numbers of errors and warnings."""
+
+    findings: Findings
+
+    @property
+    def errors(self) -> int:
+        return self.findings.count(ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return self.findings.count(WARNING)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from .findings import ERROR, WARNING, Findings, Key
+from .findings import Counted, Findings, Key
 from .grouping import RECORD, RELEASE, Item, Row, RunWriter, iter_groups, load
 from .jsonio import InputError, atomic_writer, expand_sources, iter_documents, spooled_stdin
 from .merging import (
@@ -47,7 +47,7 @@ STRATEGIES = {"append": APPEND, "by-position": BY_POSITION}
 
 
 @dataclass
-class MergeResult:
+class MergeResult(Counted):
     """What :func:`merge` did. ``exit_code`` is 0 fine, 1 data problems, 2 unreadable input."""
 
     findings: Findings
@@ -63,14 +63,6 @@ class MergeResult:
     extensions: list[ExtensionStatus] = field(default_factory=list)
     output: str | None = None
     written: bool = False
-
-    @property
-    def errors(self) -> int:
-        return self.findings.count(ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return self.findings.count(WARNING)
 
     @property
     def exit_code(self) -> int:

@@ -48,8 +48,7 @@ def _jsonable(value: Any) -> bool:
 
 def write_json(result: ValidationResult, lang: str, out: IO[str]) -> None:
     """Write the JSON report."""
-    json.dump(result_as_dict(result, lang), out, ensure_ascii=False, indent=2, default=str)
-    out.write("\n")
+    _dump(result_as_dict(result, lang), out)
 
 
 def write_text(result: ValidationResult, lang: str, console: Console, show_statistics: bool = True) -> None:
@@ -128,20 +127,31 @@ def merge_result_as_dict(result: MergeResult, lang: str) -> dict[str, Any]:
     }
 
 
-def write_merge_json(result: MergeResult, lang: str, out: IO[str]) -> None:
-    """Write the JSON report of a merge."""
-    json.dump(merge_result_as_dict(result, lang), out, ensure_ascii=False, indent=2, default=str)
+def _dump(report: dict[str, Any], out: IO[str]) -> None:
+    json.dump(report, out, ensure_ascii=False, indent=2, default=str)
     out.write("\n")
 
 
-def write_merge_text(result: MergeResult, lang: str, console: Console) -> None:
-    """Write the report of a merge for people."""
+def _stopped(result: MergeResult | ConvertResult, lang: str, console: Console) -> bool:
+    """Print the input errors; True when there were some (then nothing was written)."""
     rich = console.is_terminal
     for error in result.input_errors:
         console.print(("[bold red]✗[/] " if rich else "ERROR: ") + escape(input_error_text(error, lang)))
     if result.input_errors:
         line = text("merge_not_written", lang)
         console.print(f"[bold red]{escape(line)}[/]" if rich else line)
+    return bool(result.input_errors)
+
+
+def write_merge_json(result: MergeResult, lang: str, out: IO[str]) -> None:
+    """Write the JSON report of a merge."""
+    _dump(merge_result_as_dict(result, lang), out)
+
+
+def write_merge_text(result: MergeResult, lang: str, console: Console) -> None:
+    """Write the report of a merge for people."""
+    rich = console.is_terminal
+    if _stopped(result, lang, console):
         return
     problems = result.exit_code != 0
     status = text("merged_with_problems" if problems else "merged", lang)
@@ -207,18 +217,13 @@ def convert_result_as_dict(result: ConvertResult, lang: str) -> dict[str, Any]:
 
 def write_convert_json(result: ConvertResult, lang: str, out: IO[str]) -> None:
     """Write the JSON report of a conversion."""
-    json.dump(convert_result_as_dict(result, lang), out, ensure_ascii=False, indent=2, default=str)
-    out.write("\n")
+    _dump(convert_result_as_dict(result, lang), out)
 
 
 def write_convert_text(result: ConvertResult, lang: str, console: Console) -> None:
     """Write the report of a conversion for people."""
     rich = console.is_terminal
-    for error in result.input_errors:
-        console.print(("[bold red]✗[/] " if rich else "ERROR: ") + escape(input_error_text(error, lang)))
-    if result.input_errors:
-        line = text("merge_not_written", lang)
-        console.print(f"[bold red]{escape(line)}[/]" if rich else line)
+    if _stopped(result, lang, console):
         return
     main = result.sheets[0] if result.sheets else None
     problems = result.exit_code != 0

@@ -20,7 +20,7 @@ from typing import Any
 from .checks import quality
 from .checks.schema import Compiler, Node, Walker
 from .checks.stats import Statistics
-from .findings import ERROR, WARNING, Findings
+from .findings import Counted, Findings
 from .jsonio import Document, InputError, ItemArray, expand_sources, iter_documents, spooled_stdin
 from .schema import TAGS, Profile, SchemaError, SchemaStore, load_profile
 from .workers import default_jobs
@@ -67,21 +67,13 @@ class SourceSummary:
 
 
 @dataclass
-class ValidationResult:
+class ValidationResult(Counted):
     """Everything :func:`validate` found. ``exit_code`` is 0 valid, 1 data errors, 2 unreadable input."""
 
     findings: Findings
     statistics: Statistics
     sources: list[SourceSummary] = field(default_factory=list)
     input_errors: list[Exception] = field(default_factory=list)
-
-    @property
-    def errors(self) -> int:
-        return self.findings.count(ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return self.findings.count(WARNING)
 
     @property
     def valid(self) -> bool:

@@ -21,20 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .jsonio import InputError
+
 #: An .xlsx is a zip: refuse one whose parts inflate more than this, in all or relative to their size.
 MAX_UNZIPPED = 2 << 30
 MAX_RATIO = 200
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
 
-class WorkbookError(Exception):
+class WorkbookError(InputError):
     """A file that cannot be read as a spreadsheet. ``key`` names the message."""
-
-    def __init__(self, key: str, source: str, **params: Any) -> None:
-        super().__init__(f"{source}: {key} {params}")
-        self.key = key
-        self.source = source
-        self.params = params
 
 
 @dataclass
