@@ -218,6 +218,20 @@ def check_against_ocds(mapping: Mapping, release_schema: dict, codelists: dict) 
             )
         return node
 
+    def transform(column: dict, target: dict, node: dict, where: tuple, name: str, path: str) -> None:
+        """A column whose type or transform cannot give what the field holds."""
+        kinds = node.get("type", [])
+        kinds = ({kinds} if isinstance(kinds, str) else set(kinds)) - {"null"}
+        if not kinds or "const" in target:
+            return
+        split = target.get("split", column.get("split"))
+        produces = {"array"} if split else {
+            "number": {"number"}, "integer": {"integer", "number"}, "boolean": {"boolean"},
+        }.get(column.get("type", "string"), {"string"})  # fmt: skip
+        if not produces & (kinds | ({"number"} if "integer" in kinds else set())):
+            made = "a list" if split else f"a {column.get('type', 'string')}"
+            problems.append((mapping.line(*where), f"{name}: makes {made}, but {path} holds {'/'.join(sorted(kinds))}"))
+
     def columns(spec: dict, prefix: tuple) -> None:
         for name, column in spec.get("columns", {}).items():
             where = (*prefix, "columns", name)
@@ -227,6 +241,8 @@ def check_against_ocds(mapping: Mapping, release_schema: dict, codelists: dict) 
                 node = field(path, (*where, "fields", i) if "fields" in column else (*where, "field"), name)
                 if isinstance(target, dict) and "map" in target:
                     codes(node, list(target["map"].values()), where, name)
+                elif node is not None:
+                    transform(column, target if isinstance(target, dict) else {}, node, where, name, path)
             if "document" in column:
                 document = column["document"]
                 field(f"{document['in']}/documents/documentType", (*where, "document"), name)

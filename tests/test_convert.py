@@ -381,13 +381,18 @@ def test_mappings_are_checked_against_ocds(tmp_path: Path):
         '        map: {"Adjudicación directa": directa}\n'
         "  materia:\n"
         "    label: Materia (catálogo)\n"
-        "    field: tender/categoriaPrincipal\n",
+        "    field: tender/categoriaPrincipal\n"
+        "  monto_sin_impuestos:\n"
+        "    label: Monto del contrato sin impuestos incluidos\n"
+        "    type: number\n"
+        "    field: tender/title\n",
         encoding="utf-8",
     )
     result = CliRunner().invoke(main, ["mappings", "check", str(bad), "--schema-dir", str(OCDS), "--offline"])
     assert result.exit_code == 1
     assert ":3: tipo_procedimiento: 'directa' is not in the closed codelist method.csv" in result.stderr
     assert ":10: materia: tender/categoriaPrincipal is not an OCDS field" in result.stderr
+    assert ":11: monto_sin_impuestos: makes a number, but tender/title holds string" in result.stderr
     for name in ("transparencia-adjudicaciones", "transparencia-licitaciones", "finanzas", "obras", "ocds-template"):
         path = ROOT / "mappings" / f"{name}.yaml"
         checked = CliRunner().invoke(main, ["mappings", "check", str(path), "--schema-dir", str(OCDS), "--offline"])
