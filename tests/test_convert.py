@@ -124,6 +124,17 @@ def test_the_same_workbook_gives_the_same_bytes(tmp_path: Path):
     assert outputs[0] == outputs[1]
 
 
+def test_xlsm_gives_the_same_releases(converted, tmp_path: Path):
+    # A macro-enabled workbook is the same package with another content type; its macros are never run.
+    book = load_workbook(XLSX)
+    path = tmp_path / "A121Fr30B_2024T3.xlsm"
+    book.save(path)
+    _, _, from_xlsx = converted
+    code, _, from_xlsm = _convert(path)
+    assert code == 0
+    assert from_xlsm["releases"] == from_xlsx["releases"]
+
+
 def test_xls_template_gives_the_same_releases(converted):
     _, _, from_xlsx = converted
     code, _, from_xls = _convert(XLS)
