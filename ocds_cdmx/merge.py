@@ -379,8 +379,11 @@ class _Merger:
         if ordered and ordered[0]["date"] < latest:
             self.findings.add("release_out_of_order", (Key(ocid), "date"), ordered[0]["date"], latest=latest)
         compiled = versioned = None
-        if isinstance(record.get("compiledRelease"), dict):
-            compiled = flatten(record["compiledRelease"], self.rules, {})
+        previous = record.get("compiledRelease")
+        if isinstance(previous, dict):
+            # The fields that merging leaves out (tag, id, date) lead, as in a compiled release built anew.
+            start = {("tag",): ["compiled"], ("id",): previous.get("id"), ("date",): previous.get("date")}
+            compiled = flatten(previous, self.rules, start)
         if isinstance(record.get("versionedRelease"), dict):
             versioned = flatten(record["versionedRelease"], self.rules, {}, versioned=True)
         if compiled is None:

@@ -417,3 +417,30 @@ def test_fast_merge_equals_flattening_merge(sections: list[dict], repeat: bool):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             assert json.dumps(reference(copy.deepcopy(releases))) == expected
+
+
+def test_update_of_linked_records_builds_on_their_merged_releases(tmp_path: Path):
+    # With linked releases the record has no release bodies to merge again: the new releases are
+    # applied on top of its compiled and versioned releases, which gives the same when they are newer.
+    releases = list(iter_releases(100, seed=5))
+    stages = ("planning", "tender")
+    early = [r for r in releases if r["tag"][0] in stages]
+    late = [r for r in releases if r["tag"][0] not in stages]
+    paths = []
+    for name, part in (("early", early), ("late", late)):
+        path = tmp_path / f"{name}.json"
+        package = {"uri": f"https://datos.cdmx.gob.mx/ocds/{name}.json", "version": "1.1", "releases": part}
+        path.write_text(json.dumps(package), encoding="utf-8")
+        paths.append(path)
+    everything = tmp_path / "all.json"
+    options = {"versioned": True, "linked_releases": True, "published_date": PUBLISHED, "jobs": 1}
+    assert merge(paths, everything, **options).exit_code == 0
+    records = tmp_path / "records.json"
+    assert merge(paths[:1], records, **options).exit_code == 0
+    result = merge(paths[1:], records, existing=records, **options)
+    assert result.exit_code == 0, [(g.check, g.count) for g in result.findings.groups.values()]
+    ours = json.loads(records.read_text(encoding="utf-8"))["records"]
+    reference = json.loads(everything.read_text(encoding="utf-8"))["records"]
+    assert [r["compiledRelease"] for r in ours] == [r["compiledRelease"] for r in reference]
+    assert [r["versionedRelease"] for r in ours] == [r["versionedRelease"] for r in reference]
+    assert [r["releases"] for r in ours] == [r["releases"] for r in reference]
