@@ -107,13 +107,14 @@ class Builder:
     # -- one row -------------------------------------------------------------------------------------
     def add_row(
         self,
+        ocid: str,
         raw: dict[str, Any],
         cells: dict[str, Cell],
         subrows: Callable[[str, Any], list],
         sheet: dict | None = None,
-    ) -> bool:
+    ) -> None:
         """Add one row (``raw``: column name → cell value) of the main sheet, or of one of the mapping's
-        other ``sheets`` when ``sheet`` is its spec. False when the row was rejected."""
+        other ``sheets`` when ``sheet`` is its spec, to the process ``ocid`` (see :meth:`ocid_for`)."""
         spec = self.data if sheet is None else sheet
         columns = spec["columns"]
         values: dict[str, Any] = {"agency": self.agency.get("key", "")}
@@ -125,14 +126,6 @@ class Builder:
             except ValueProblem as e:
                 self.report("value_unreadable", cells[name], {"expected": e.expected})
                 values[name] = None
-        template = spec.get("ocid") if isinstance(spec.get("ocid"), str) else self.data["ocid"]["template"]
-        ident = _template(template, values)
-        if ident is None:
-            names = re.findall(r"\{([^{}]+)\}", template)
-            first = next(iter(cells.values()))
-            self.report("row_without_ocid", first, {"columns": ", ".join(n for n in names if n != "agency")})
-            return False
-        ocid = ocid_of(self.data["ocid"]["prefix"], ident)
         process = self.processes.setdefault(ocid, Process(ocid))
         process.rows += 1
         ids = {**self.data.get("ids", {}), **spec.get("ids", {})}
@@ -163,12 +156,20 @@ class Builder:
                     if stage not in process.dates or date > process.dates[stage]:
                         process.dates[stage] = date
                     break
-        return True
+
+    def ocid_template(self, sheet: dict | None = None) -> str:
+        """The OCID template of the main sheet, or of one of the mapping's other sheets."""
+        spec = self.data if sheet is None else sheet
+        return spec["ocid"] if isinstance(spec.get("ocid"), str) else self.data["ocid"]["template"]
+
+    def ocid_columns(self, sheet: dict | None = None) -> list[str]:
+        """The columns that make a row's OCID."""
+        return [n for n in re.findall(r"\{([^{}]+)\}", self.ocid_template(sheet)) if n != "agency"]
 
     def ocid_for(self, raw: dict[str, Any], sheet: dict | None = None) -> str | None:
         """The OCID of a row, or None when a column its template needs is blank or unreadable."""
         spec = self.data if sheet is None else sheet
-        template = spec.get("ocid") if isinstance(spec.get("ocid"), str) else self.data["ocid"]["template"]
+        template = self.ocid_template(sheet)
         values: dict[str, Any] = {"agency": self.agency.get("key", "")}
         for name in re.findall(r"\{([^{}]+)\}", template):
             if name in raw and name in spec["columns"]:

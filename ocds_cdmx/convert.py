@@ -217,12 +217,12 @@ def convert(
             return result
 
         def releases() -> Iterator[dict]:
-            for ocid_rows in rows.groups():
+            for ocid, stored in rows.groups():
                 builder.processes.clear()
-                for spec_index, sheet_key, number, raw in ocid_rows[1]:
+                for spec_index, sheet_key, number, raw in stored:
                     spec = None if spec_index < 0 else data["sheets"][spec_index]
                     cells = _Cells(sheet_key, number, reader.labels[sheet_key], raw)
-                    builder.add_row(raw, cells, reader.subrows, spec)
+                    builder.add_row(ocid, raw, cells, reader.subrows, spec)
                 result.ocids += 1
                 yield from builder.releases(release_date)
 
@@ -363,10 +363,9 @@ class _Reader:
                 continue
             ocid = self.builder.ocid_for(raw, None if spec_index < 0 else spec)
             if ocid is None:
-                template = spec.get("ocid") if isinstance(spec.get("ocid"), str) else self.data["ocid"]["template"]
-                names = [n for n in re.findall(r"\{([^{}]+)\}", template) if n != "agency"]
+                columns_used = self.builder.ocid_columns(None if spec_index < 0 else spec)
                 first = next(_Cells(key, number, labels, raw).values())
-                self.builder.report("row_without_ocid", first, {"columns": ", ".join(names)})
+                self.builder.report("row_without_ocid", first, {"columns": ", ".join(columns_used)})
                 count.rejected += 1
                 self.result.rejects.append((source, sheet.name, number, "row_without_ocid"))
                 continue
