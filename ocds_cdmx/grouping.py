@@ -48,40 +48,58 @@ def load(rows: list[Row]) -> list[Item]:
     return [Item(r.kind, r.source, r.uri, marshal.loads(r.blob)) for r in rows]
 
 
-class RunWriter:
-    """Writes one run: items in the order they are added, to be read back grouped by OCID."""
+class _ScratchTable:
+    """A SQLite table written in batches, inside one transaction, then indexed by (key, seq)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, key: str, columns: list[str]) -> None:
         self.path = path
+        self.key = key
         self.db = sqlite3.connect(path, isolation_level=None)
         # A scratch file: durability is worthless here, speed is not.
         self.db.execute("PRAGMA journal_mode = OFF")
         self.db.execute("PRAGMA synchronous = OFF")
-        self.db.execute(
-            "CREATE TABLE items (ocid TEXT NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL,"
-            " source TEXT NOT NULL, uri TEXT NOT NULL, data BLOB NOT NULL)"
-        )
+        self.db.execute(f"CREATE TABLE items ({key} TEXT NOT NULL, seq INTEGER NOT NULL, {', '.join(columns)})")
+        self.insert = "INSERT INTO items VALUES (" + ", ".join("?" * (2 + len(columns))) + ")"
         self.db.execute("BEGIN")
         self.buffer: list[tuple] = []
         self.count = 0
+        self.indexed = False
 
-    def add(self, ocid: str, kind: int, source: str, uri: str, data: Any) -> None:
-        """Store ``data`` under ``ocid``."""
-        self.buffer.append((ocid, self.count, kind, source, uri, marshal.dumps(data)))
+    def _append(self, row: tuple) -> None:
+        self.buffer.append(row)
         self.count += 1
         if len(self.buffer) >= _BATCH:
             self._flush()
 
     def _flush(self) -> None:
         if self.buffer:
-            self.db.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)", self.buffer)
+            self.db.executemany(self.insert, self.buffer)
             self.buffer = []
 
+    def _index(self) -> None:
+        """Flushed, committed and indexed for reading by key."""
+        if not self.indexed:
+            self._flush()
+            self.db.execute("COMMIT")
+            self.db.execute(f"CREATE INDEX by_{self.key} ON items ({self.key}, seq)")
+            self.indexed = True
+
+
+class RunWriter(_ScratchTable):
+    """Writes one run: items in the order they are added, to be read back grouped by OCID."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            path, "ocid", ["kind INTEGER NOT NULL", "source TEXT NOT NULL", "uri TEXT NOT NULL", "data BLOB NOT NULL"]
+        )
+
+    def add(self, ocid: str, kind: int, source: str, uri: str, data: Any) -> None:
+        """Store ``data`` under ``ocid``."""
+        self._append((ocid, self.count, kind, source, uri, marshal.dumps(data)))
+
     def close(self) -> None:
-        """Finish the run: flushed, committed and indexed for reading by OCID."""
-        self._flush()
-        self.db.execute("COMMIT")
-        self.db.execute("CREATE INDEX by_ocid ON items (ocid, seq)")
+        """Finish the run, ready for :func:`iter_groups`."""
+        self._index()
         self.db.close()
 
 
@@ -106,37 +124,15 @@ def iter_groups(paths: list[str]) -> Iterator[tuple[str, list[Row]]]:
         yield ocid, [Row(kind, run, seq, source, uri, blob) for _, run, seq, kind, source, uri, blob in group]
 
 
-class KeyedStore:
+class KeyedStore(_ScratchTable):
     """Values of any picklable kind (cells hold dates) under text keys, on disk: added in any order,
     read back by key or key by key in order."""
 
     def __init__(self, path: str) -> None:
-        self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA synchronous = OFF")
-        self.db.execute("CREATE TABLE items (key TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL)")
-        self.db.execute("BEGIN")
-        self.buffer: list[tuple] = []
-        self.count = 0
-        self.indexed = False
+        super().__init__(path, "key", ["data BLOB NOT NULL"])
 
     def add(self, key: str, value: Any) -> None:
-        self.buffer.append((key, self.count, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
-        self.count += 1
-        if len(self.buffer) >= _BATCH:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self.buffer:
-            self.db.executemany("INSERT INTO items VALUES (?, ?, ?)", self.buffer)
-            self.buffer = []
-
-    def _index(self) -> None:
-        if not self.indexed:
-            self._flush()
-            self.db.execute("COMMIT")
-            self.db.execute("CREATE INDEX by_key ON items (key, seq)")
-            self.indexed = True
+        self._append((key, self.count, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
 
     def get(self, key: str) -> list[Any]:
         """The values under ``key``, in the order they were added."""
