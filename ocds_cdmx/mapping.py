@@ -189,7 +189,7 @@ def _party_columns(party: dict) -> list[str]:
 def check_against_ocds(mapping: Mapping, release_schema: dict, codelists: dict) -> list[tuple[int | None, str]]:
     """Problems of a mapping against the OCDS release schema (with its extensions) and codelists: fields
     that OCDS does not have, and codes that a codelist does not have (closed lists; open ones noted)."""
-    from .schema import field_nodes
+    from .schema import field_nodes, types_of
 
     nodes = field_nodes(release_schema)
     problems: list[tuple[int | None, str]] = []
@@ -220,8 +220,7 @@ def check_against_ocds(mapping: Mapping, release_schema: dict, codelists: dict) 
 
     def transform(column: dict, target: dict, node: dict, where: tuple, name: str, path: str) -> None:
         """A column whose type or transform cannot give what the field holds."""
-        kinds = node.get("type", [])
-        kinds = ({kinds} if isinstance(kinds, str) else set(kinds)) - {"null"}
+        kinds = set(types_of(node)) - {"null"}
         if not kinds or "const" in target:
             return
         split = target.get("split", column.get("split"))

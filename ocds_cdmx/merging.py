@@ -19,7 +19,7 @@ import marshal
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .schema import deref
+from .schema import deref, types_of
 
 OMIT = "omitWhenMerged"
 WHOLE = "wholeListMerge"
@@ -60,11 +60,6 @@ class Rules:
             yield from rules.paths((*prefix, name))
 
 
-def _types(schema: dict) -> list:
-    kind = schema.get("type", [])
-    return [kind] if isinstance(kind, str) else list(kind) if isinstance(kind, list) else []
-
-
 def rules_from_schema(schema: dict, overrides: dict[tuple[str, ...], str] | None = None) -> Rules:
     """The merge rules of a release schema (``$ref``s into its ``definitions`` resolved).
 
@@ -73,13 +68,10 @@ def rules_from_schema(schema: dict, overrides: dict[tuple[str, ...], str] | None
     """
     root = Rules()
 
-    def resolve(node: Any, seen: tuple) -> tuple[dict, tuple]:
-        return deref(schema, node, seen)
-
     def walk(properties: dict, into: Rules, seen: tuple) -> None:
         for name, raw in properties.items():
-            value, value_seen = resolve(raw, seen)
-            types = _types(value)
+            value, value_seen = deref(schema, raw, seen)
+            types = types_of(value)
             rules = Rules()
             if value.get("omitWhenMerged") or value.get("mergeStrategy") == "ocdsOmit":
                 rules.strategy = OMIT
@@ -88,8 +80,8 @@ def rules_from_schema(schema: dict, overrides: dict[tuple[str, ...], str] | None
             elif "object" in types and isinstance(value.get("properties"), dict):
                 walk(value["properties"], rules, value_seen)
             elif "array" in types and "items" in value:
-                items, items_seen = resolve(value["items"], value_seen)
-                item_types = _types(items)
+                items, items_seen = deref(schema, value["items"], value_seen)
+                item_types = types_of(items)
                 if any(t != "object" for t in item_types):
                     rules.strategy = WHOLE
                 elif "object" in item_types and isinstance(items.get("properties"), dict):

@@ -422,6 +422,12 @@ def fetch(store: SchemaStore, versions: list[str], extensions: list[str] = ()) -
     return located
 
 
+def types_of(node: dict) -> list[str]:
+    """A schema's ``type`` as a list (``[]`` when it has none)."""
+    kind = node.get("type", [])
+    return [kind] if isinstance(kind, str) else list(kind) if isinstance(kind, list) else []
+
+
 def deref(schema: dict, node: Any, seen: tuple = ()) -> tuple[dict, tuple]:
     """``node`` with its ``$ref`` into ``schema`` followed (as jsonref does: siblings of ``$ref`` are
     ignored), and the refs followed so far, so that recursive schemas end."""
@@ -446,8 +452,7 @@ def field_nodes(schema: dict) -> dict[tuple[str, ...], dict]:
             node, node_seen = deref(schema, raw, seen)
             path = (*prefix, name)
             nodes[path] = node
-            kinds = node.get("type", [])
-            kinds = [kinds] if isinstance(kinds, str) else kinds
+            kinds = types_of(node)
             if "object" in kinds and isinstance(node.get("properties"), dict):
                 walk(node["properties"], path, node_seen)
             elif "array" in kinds:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from typing import Any
 
-from .schema import deref, field_nodes
+from .schema import deref, field_nodes, types_of
 from .values import is_blank
 
 Warn = Callable[[str, int, str, Any, str], None]  # (sheet, row, header, value, expected)
@@ -25,8 +25,7 @@ def field_types(schema: dict) -> dict[tuple[str, ...], str]:
     ``array:object`` for arrays of objects)."""
     types: dict[tuple[str, ...], str] = {}
     for path, node in field_nodes(schema).items():
-        kinds = node.get("type", [])
-        kinds = [kinds] if isinstance(kinds, str) else [k for k in kinds if k != "null"]
+        kinds = [k for k in types_of(node) if k != "null"]
         if not kinds:
             continue
         types[path] = kinds[0]
@@ -40,23 +39,19 @@ def title_paths(schema: dict) -> dict[str, str]:
     with ``--use-titles``, → OCDS paths (``awards/0/items/0/description``). Keys are normalized."""
     paths: dict[str, str] = {}
 
-    def resolve(node: Any, seen: tuple) -> tuple[dict, tuple]:
-        return deref(schema, node, seen)
-
     def walk(properties: dict, titles: tuple, steps: tuple, seen: tuple, depth: int) -> None:
         if depth > 8:
             return
         for name, raw in properties.items():
-            node, node_seen = resolve(raw, seen)
+            node, node_seen = deref(schema, raw, seen)
             title = raw.get("title") if isinstance(raw, dict) and raw.get("title") else node.get("title", name)
             here_titles, here_steps = (*titles, str(title)), (*steps, name)
             paths.setdefault(_title_key(":".join(here_titles)), "/".join(here_steps))
-            kinds = node.get("type", [])
-            kinds = [kinds] if isinstance(kinds, str) else kinds
+            kinds = types_of(node)
             if "object" in kinds and isinstance(node.get("properties"), dict):
                 walk(node["properties"], here_titles, here_steps, node_seen, depth + 1)
             elif "array" in kinds:
-                items, items_seen = resolve(node.get("items", {}), node_seen)
+                items, items_seen = deref(schema, node.get("items", {}), node_seen)
                 if isinstance(items.get("properties"), dict):
                     walk(items["properties"], here_titles, (*here_steps, "0"), items_seen, depth + 1)
 
