@@ -70,20 +70,16 @@ class Workbook:
         try:
             with zipfile.ZipFile(self.path) as z:
                 infos = z.infolist()
+                unzipped = sum(i.file_size for i in infos)
+                zipped = max(1, sum(i.compress_size for i in infos))
+                if unzipped > MAX_UNZIPPED or (unzipped > 50 << 20 and unzipped / zipped > MAX_RATIO):
+                    raise WorkbookError("bomb", self.source, unzipped=unzipped, zipped=zipped)
+                for info in infos:
+                    if info.filename.endswith((".xml", ".rels", ".vml")):
+                        with z.open(info) as part:
+                            _refuse_entities(part.read(4096), self.source, info.filename)
         except (zipfile.BadZipFile, OSError) as e:
             raise WorkbookError("corrupt", self.source, detail=str(e)) from None
-        unzipped = sum(i.file_size for i in infos)
-        zipped = max(1, sum(i.compress_size for i in infos))
-        if unzipped > MAX_UNZIPPED or (unzipped > 50 << 20 and unzipped / zipped > MAX_RATIO):
-            raise WorkbookError("bomb", self.source, unzipped=unzipped, zipped=zipped)
-        # Entity declarations (billion laughs, external entities) have no business in a workbook.
-        with zipfile.ZipFile(self.path) as z:
-            for info in infos:
-                if info.filename.endswith((".xml", ".rels", ".vml")):
-                    with z.open(info) as part:
-                        head = part.read(4096)
-                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                        raise WorkbookError("unsafe_xml", self.source, detail=f"{info.filename}: DOCTYPE/ENTITY")
         self._open_xls()
 
     def _open_xls(self) -> None:
@@ -158,6 +154,12 @@ class Workbook:
         self.close()
 
 
+def _refuse_entities(head: bytes, source: str, part: str) -> None:
+    """Entity declarations (billion laughs, external entities) have no business in a spreadsheet."""
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise WorkbookError("unsafe_xml", source, detail=f"{part}: DOCTYPE/ENTITY")
+
+
 class Shown(int):
     """A whole number as a cell shows it ("0007"): a string field takes the text, a number field the number."""
 
@@ -184,8 +186,7 @@ class _OdsBook:
                 self.content = z.read("content.xml")
         except (zipfile.BadZipFile, KeyError, OSError) as e:
             raise WorkbookError("corrupt", source, detail=str(e)) from None
-        if b"<!DOCTYPE" in self.content[:4096] or b"<!ENTITY" in self.content[:4096]:
-            raise WorkbookError("unsafe_xml", source, detail="content.xml: DOCTYPE/ENTITY")
+        _refuse_entities(self.content[:4096], source, "content.xml")
         self.names = [
             html.unescape(n.decode("utf-8")) for n in re.findall(rb'<table:table table:name="([^"]*)"', self.content)
         ]
