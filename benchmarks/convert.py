@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "samples"))
 from make_samples import COLUMNS, COTIZACIONES, rows_43335
 from measure import run
 
-from ocds_cdmx.jsonio import iter_documents
+from ocds_cdmx.io.jsonin import iter_documents
 
 PUBLISHED = "2024-10-16T00:00:00-06:00"
 

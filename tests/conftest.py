@@ -14,6 +14,7 @@ SHARED = Path(os.environ.get("CDMX_SHARED", ROOT.parent / "shared"))
 OCDS = SHARED / "ocds"
 FIXTURES = SHARED / "fixtures"
 REAL = SHARED / "data" / "real"
+MAPPINGS = ROOT / "ocds_cdmx" / "conversion" / "mappings"
 
 
 @pytest.fixture(autouse=True)

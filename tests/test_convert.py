@@ -13,10 +13,11 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from ocds_cdmx.cli import main
-from ocds_cdmx.mapping import MappingError, load
-from ocds_cdmx.values import ValueProblem, normalize_label, to_datetime, to_number
+from ocds_cdmx.conversion.mapping import load
+from ocds_cdmx.conversion.values import ValueProblem, normalize_label, to_datetime, to_number
+from ocds_cdmx.core.errors import MappingError
 
-from .conftest import OCDS, ROOT
+from .conftest import MAPPINGS, OCDS, ROOT
 
 SAMPLES = ROOT / "samples"
 XLSX = SAMPLES / "A121Fr30B_2024T3.xlsx"
@@ -375,7 +376,7 @@ def test_mappings_list_and_check():
     assert listed.exit_code == 0 and "transparencia-adjudicaciones" in listed.output
     checked = runner.invoke(
         main,
-        ["mappings", "check", str(ROOT / "mappings" / "transparencia-adjudicaciones.yaml"), "--schema-dir", str(OCDS)],
+        ["mappings", "check", str(MAPPINGS / "transparencia-adjudicaciones.yaml"), "--schema-dir", str(OCDS)],
     )
     assert checked.exit_code == 0 and "deliberately unmapped" in checked.output
 
@@ -405,7 +406,7 @@ def test_mappings_are_checked_against_ocds(tmp_path: Path):
     assert ":10: materia: tender/categoriaPrincipal is not an OCDS field" in result.stderr
     assert ":11: monto_sin_impuestos: makes a number, but tender/title holds string" in result.stderr
     for name in ("transparencia-adjudicaciones", "transparencia-licitaciones", "finanzas", "obras", "ocds-template"):
-        path = ROOT / "mappings" / f"{name}.yaml"
+        path = MAPPINGS / f"{name}.yaml"
         checked = CliRunner().invoke(main, ["mappings", "check", str(path), "--schema-dir", str(OCDS), "--offline"])
         assert checked.exit_code == 0, checked.stderr
 

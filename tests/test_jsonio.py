@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ocds_cdmx.jsonio import CHUNK, iter_documents
+from ocds_cdmx.io.jsonin import CHUNK, iter_documents
 
 PREFIX = '{"releases":[{"x":"'
 

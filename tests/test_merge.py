@@ -18,7 +18,7 @@ from ocdsmerge import Merger
 
 from ocds_cdmx import merge
 from ocds_cdmx.cli import main
-from ocds_cdmx.merging import (
+from ocds_cdmx.merging.compile import (
     compiled_release,
     compiled_release_fast,
     rules_from_schema,

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from ocds_cdmx import merge
 from ocds_cdmx.cli import main
-from ocds_cdmx.merge import STRATEGIES
-from ocds_cdmx.merging import (
+from ocds_cdmx.merging import STRATEGIES
+from ocds_cdmx.merging.compile import (
     compiled_release,
     compiled_release_fast,
     rules_from_schema,

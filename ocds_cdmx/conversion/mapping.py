@@ -1,0 +1,276 @@
+"""Mapping files: how an agency's spreadsheet becomes OCDS. Loaded from YAML, checked, merged with the
+mapping they extend.
+
+A mapping (see ``mappings/*.yaml`` and the README) names the OCID template, the sheet and how to find
+its header row, every column (its label, type, and the OCDS fields, party or document it feeds, or the
+reason it is left out), the parties built from columns, the sub-table sheets, and the agency's identity.
+:func:`load` returns it as plain data with the YAML line of every entry, so that problems can name
+the line.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from ..core.errors import MappingError
+from ..schema.walk import field_nodes, types_of
+from .values import TYPES
+
+#: Where the bundled mappings are: inside the package, so that a wheel has them too.
+BUNDLED = Path(__file__).resolve().parent / "mappings"
+
+
+@dataclass
+class Mapping:
+    """A loaded mapping: ``data`` as plain values, ``lines`` from dotted keys to YAML line numbers."""
+
+    source: str
+    data: dict
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line(self, *keys: Any) -> int | None:
+        return self.lines.get(".".join(str(k) for k in keys))
+
+
+def _schema() -> dict:
+    text = resources.files("ocds_cdmx.conversion").joinpath("mapping-schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping key."""
+
+
+def _compose_lines(node: yaml.Node, prefix: str, lines: dict[str, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+            lines[key] = key_node.start_mark.line + 1
+            _compose_lines(value_node, key, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            key = f"{prefix}.{i}"
+            lines[key] = item.start_mark.line + 1
+            _compose_lines(item, key, lines)
+
+
+def resolve_path(name: str | os.PathLike, relative_to: Path | None = None) -> Path:
+    """A mapping file: a path, a path relative to the extending mapping, or a bundled mapping's name."""
+    candidates = [Path(name)]
+    if relative_to is not None:
+        candidates.append(relative_to.parent / name)
+    candidates += [BUNDLED / name, BUNDLED / f"{name}.yaml"]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise MappingError(
+        source=str(name), problems=[(None, f"mapping file not found: {name} (bundled: {', '.join(bundled())})")]
+    )
+
+
+def bundled() -> list[str]:
+    """The names of the bundled mappings."""
+    return sorted(p.stem for p in BUNDLED.glob("*.yaml")) if BUNDLED.is_dir() else []
+
+
+def _read(path: Path) -> tuple[dict, dict[str, int]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=_LineLoader)
+        data = yaml.load(text, Loader=_LineLoader)
+    except (OSError, UnicodeDecodeError) as e:
+        raise MappingError(source=str(path), problems=[(None, f"cannot read: {e}")]) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise MappingError(
+            source=str(path), problems=[(mark.line + 1 if mark else None, f"invalid YAML: {e}")]
+        ) from None
+    if not isinstance(data, dict):
+        raise MappingError(source=str(path), problems=[(1, "a mapping file is a YAML mapping (key: value)")])
+    lines: dict[str, int] = {}
+    if node is not None:
+        _compose_lines(node, "", lines)
+    return data, lines
+
+
+def _merge(base: dict, child: dict) -> dict:
+    """``child`` over ``base``: mappings merge key by key, anything else is replaced."""
+    out = copy.deepcopy(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load(name: str | os.PathLike, _seen: tuple = ()) -> Mapping:
+    """Load a mapping (and those it extends), checked against the mapping schema."""
+    path = resolve_path(name)
+    if path.resolve() in _seen:
+        raise MappingError(source=str(path), problems=[(None, "the mapping extends itself")])
+    data, lines = _read(path)
+    if isinstance(data.get("extends"), str):
+        parent = load(resolve_path(data["extends"], path), (*_seen, path.resolve()))
+        data = _merge(parent.data, {k: v for k, v in data.items() if k != "extends"})
+    mapping = Mapping(str(path), data, lines)
+    problems = check(mapping)
+    if problems:
+        raise MappingError(source=str(path), problems=problems)
+    return mapping
+
+
+def check(mapping: Mapping) -> list[tuple[int | None, str]]:
+    """Problems of a mapping: against the mapping schema, then the references between its parts."""
+    problems: list[tuple[int | None, str]] = []
+    validator = jsonschema.Draft7Validator(_schema())
+    for error in sorted(validator.iter_errors(mapping.data), key=lambda e: list(map(str, e.absolute_path))):
+        keys = [str(k) for k in error.absolute_path]
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            # Name the unknown key, at its own line: usually a typo.
+            known = error.schema.get("properties", {})
+            for extra in (k for k in error.instance if k not in known):
+                where = ".".join([*keys, str(extra)])
+                problems.append((mapping.line(*keys, extra), f"{where}: unknown key (a typo?)"))
+            continue
+        problems.append((mapping.line(*keys), f"{'.'.join(keys) or '(top)'}: {error.message}"))
+    if problems:
+        return problems
+    data = mapping.data
+    if data.get("mode") == "ocds-paths":
+        return problems
+    names = set(data["columns"])
+    for sub in data.get("subtables", []):
+        names |= {f"{sub['name']}.{c}" for c in sub["columns"]}
+    for name, spec in data["columns"].items():
+        if spec.get("type", "string") not in TYPES:
+            problems.append((mapping.line("columns", name, "type"), f"{name}: unknown type {spec['type']!r}"))
+        if not (
+            spec.get("field") or spec.get("fields") or spec.get("document") or spec.get("reason") or spec.get("use")
+        ):
+            problems.append((mapping.line("columns", name), f"{name}: maps to nothing and gives no reason"))
+    for i, party in enumerate(data.get("parties", [])):
+        for ref in _party_columns(party):
+            if ref not in names:
+                problems.append((mapping.line("parties", i), f"parties[{i}]: unknown column {ref!r}"))
+    for n, sheet in enumerate(data.get("sheets", [])):
+        own = set(sheet["columns"]) | {"agency"}
+        for i, party in enumerate(sheet.get("parties", [])):
+            for ref in _party_columns(party):
+                if ref not in own:
+                    where = mapping.line("sheets", n, "parties", i)
+                    problems.append((where, f"sheets[{sheet['name']}].parties[{i}]: unknown column {ref!r}"))
+    return problems
+
+
+def _party_columns(party: dict) -> list[str]:
+    refs = []
+    for option in party.get("name", []):
+        refs += option if isinstance(option, list) else [option]
+    if party.get("rfc"):
+        refs.append(party["rfc"])
+    return refs
+
+
+def check_against_ocds(mapping: Mapping, release_schema: dict, codelists: dict) -> list[tuple[int | None, str]]:
+    """Problems of a mapping against the OCDS release schema (with its extensions) and codelists: fields
+    that OCDS does not have, and codes that a codelist does not have (closed lists; open ones noted)."""
+    nodes = field_nodes(release_schema)
+    problems: list[tuple[int | None, str]] = []
+    data = mapping.data
+    if data.get("mode") == "ocds-paths":
+        return problems
+
+    def known(path: str) -> dict | None:
+        return nodes.get(tuple(p for p in path.split("/") if p and not p.isdigit()))
+
+    def codes(node: dict | None, values: list, where: tuple, what: str) -> None:
+        name = node.get("codelist") if node else None
+        if not name or name not in codelists:
+            return
+        listed = codelists[name]
+        for value in values:
+            if isinstance(value, str) and value not in listed.codes:
+                kind = "open" if node.get("openCodelist") else "closed"
+                problems.append((mapping.line(*where), f"{what}: {value!r} is not in the {kind} codelist {name}"))
+
+    def field(path: str, where: tuple, what: str) -> dict | None:
+        node = known(path)
+        if node is None:
+            problems.append(
+                (mapping.line(*where), f"{what}: {path} is not an OCDS field (with the mapping's extensions)")
+            )
+        return node
+
+    def transform(column: dict, target: dict, node: dict, where: tuple, name: str, path: str) -> None:
+        """A column whose type or transform cannot give what the field holds."""
+        kinds = set(types_of(node)) - {"null"}
+        if not kinds or "const" in target:
+            return
+        split = target.get("split", column.get("split"))
+        produces = {"array"} if split else {
+            "number": {"number"}, "integer": {"integer", "number"}, "boolean": {"boolean"},
+        }.get(column.get("type", "string"), {"string"})  # fmt: skip
+        if not produces & (kinds | ({"number"} if "integer" in kinds else set())):
+            made = "a list" if split else f"a {column.get('type', 'string')}"
+            problems.append((mapping.line(*where), f"{name}: makes {made}, but {path} holds {'/'.join(sorted(kinds))}"))
+
+    def columns(spec: dict, prefix: tuple) -> None:
+        for name, column in spec.get("columns", {}).items():
+            where = (*prefix, "columns", name)
+            targets = column.get("fields", []) if "fields" in column else ([column] if "field" in column else [])
+            for i, target in enumerate(targets):
+                path = target if isinstance(target, str) else target.get("path", target.get("field"))
+                node = field(path, (*where, "fields", i) if "fields" in column else (*where, "field"), name)
+                if isinstance(target, dict) and "map" in target:
+                    codes(node, list(target["map"].values()), where, name)
+                elif node is not None:
+                    transform(column, target if isinstance(target, dict) else {}, node, where, name, path)
+            if "document" in column:
+                document = column["document"]
+                field(f"{document['in']}/documents/documentType", (*where, "document"), name)
+                codes(known("tender/documents/documentType"), [document["documentType"]], (*where, "document"), name)
+        for i, party in enumerate(spec.get("parties", [])):
+            codes(known("parties/roles"), party.get("roles", []), (*prefix, "parties", i), f"parties[{i}]")
+            for ref in party.get("refs", []):
+                field(ref, (*prefix, "parties", i), f"parties[{i}]")
+        item = spec.get("item")
+        if item:
+            field(item["into"], (*prefix, "item"), "item")
+            for path in item.get("fields", {}):
+                field(f"{item['into']}/{path}", (*prefix, "item", "fields", path), "item")
+
+    columns(data, ())
+    for i, sub in enumerate(data.get("subtables", [])):
+        columns(sub, ("subtables", i))
+        if sub.get("party"):
+            codes(known("parties/roles"), sub["party"].get("roles", []), ("subtables", i, "party"), sub["name"])
+    for i, sheet in enumerate(data.get("sheets", [])):
+        columns(sheet, ("sheets", i))
+    return problems
+
+
+def check_file(
+    name: str | os.PathLike, *, schema_dir: str | os.PathLike | None = None, offline: bool | None = None
+) -> tuple[Mapping, list[tuple[int | None, str]]]:
+    """Load a mapping and check it against the OCDS schema with its extensions: the mapping and its
+    problems, each with its YAML line. A mapping that cannot be loaded raises
+    :class:`~ocds_cdmx.core.errors.MappingError`; missing schemas raise ``SchemaError``."""
+    from ..schema import SchemaStore, load_profile
+
+    mapping = load(name)
+    profile = load_profile(SchemaStore(schema_dir, offline=offline), "1.1", mapping.data.get("extensions", []))
+    problems = check_against_ocds(mapping, profile.release_schema, profile.codelists)
+    for status in profile.extensions:
+        if not status.applied:
+            problems.append((mapping.line("extensions"), f"extension not available: {status.url}"))
+    return mapping, problems

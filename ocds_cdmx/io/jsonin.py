@@ -1,0 +1,395 @@
+"""Streaming JSON input: files, directories, standard input, gzip, encodings.
+
+Input is read in chunks and each release or record is decoded on its own with the standard library's C
+decoder, so memory holds one chunk and one item at a time, whatever the size of the file. A file may
+hold release or record packages, bare releases or records, top-level arrays, JSON Lines or
+concatenated JSON.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import gzip
+import io
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from ..core.errors import InputError
+
+CHUNK = 1 << 20
+ITEM_KEYS = ("records", "releases")
+_WS = re.compile(r"[ \t\n\r]*")
+JSON_SUFFIXES = (".json", ".jsonl", ".json.gz", ".jsonl.gz", ".geojson")
+
+
+@dataclass
+class ItemArray:
+    """Stands in a package's metadata for its ``releases`` or ``records`` array."""
+
+    count: int = 0
+
+    def __repr__(self) -> str:
+        return f"<{self.count} items>"
+
+
+@dataclass
+class Document:
+    """One top-level JSON value of a source.
+
+    ``metadata`` holds every top-level key except the ``releases``/``records`` array, which is replaced
+    by an :class:`ItemArray` (its length is known once ``items`` has been consumed). ``items`` yields
+    ``(key, index, value)`` for each element of that array, or ``(None, index, value)`` for the elements
+    of a top-level array, or ``(None, None, value)`` for a bare object.
+    """
+
+    source: str
+    number: int
+    shape: str  # "package", "array", "object" or "scalar"
+    metadata: dict = field(default_factory=dict)
+    items: Iterator[tuple[str | None, int | None, Any]] = field(default_factory=lambda: iter(()))
+    item_key: str | None = None
+    line: int = 1
+    scanner: _Scanner | None = field(default=None, repr=False)
+
+    def item_text(self) -> str:
+        """The JSON text of the item just yielded by ``items`` (to hand it to another process)."""
+        assert self.scanner is not None
+        return self.scanner.last_text
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+class _Scanner:
+    """A cursor over a text stream that decodes one JSON value at a time."""
+
+    def __init__(self, text: IO[str], source: str) -> None:
+        self.text = text
+        self.source = source
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.offset = 0  # characters discarded before buf[0]
+        self.lines = 0  # newlines discarded before buf[0]
+        self.last = (0, 0)  # where in buf the value read last is
+
+    def fill(self, want: int = CHUNK) -> bool:
+        if self.eof:
+            return False
+        if self.pos:
+            self.lines += self.buf.count("\n", 0, self.pos)
+            self.offset += self.pos
+            self.buf = self.buf[self.pos :]
+            self.pos = 0
+        try:
+            chunk = self.text.read(max(want, CHUNK))
+        except UnicodeDecodeError as e:
+            raise _encoding_error(self.source, e, self.offset + len(self.buf)) from None
+        except (OSError, EOFError, gzip.BadGzipFile) as e:
+            raise InputError("io_error", self.source, detail=str(e)) from None
+        if not chunk:
+            self.eof = True
+            return False
+        self.buf += chunk
+        return True
+
+    def skip_ws(self) -> str:
+        """Skip whitespace; return the next character, or '' at the end of input."""
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self.fill():
+                return ""
+
+    def expect(self, chars: str, what: str) -> str:
+        c = self.skip_ws()
+        if not c or c not in chars:
+            raise self.syntax_error(f"expected {what}", self.pos)
+        self.pos += 1
+        return c
+
+    def value(self) -> Any:
+        self.skip_ws()
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as e:
+                # A chunk can end inside a value: in a string, a number, a literal or a \uXXXX escape
+                # (whose error points at the backslash, up to 5 characters before the end).
+                truncated = e.pos >= len(self.buf) - 8 or e.msg.startswith("Unterminated string")
+                if truncated and self.fill(len(self.buf)):
+                    continue
+                raise self.syntax_error(e.msg, e.pos) from None
+            except ValueError as e:  # NaN and Infinity
+                raise self.syntax_error(str(e), self.pos) from None
+            except RecursionError:
+                raise self.syntax_error("nesting too deep", self.pos) from None
+            # A number that ends at the end of the buffer may continue in the next chunk.
+            if end == len(self.buf) and self.fill():
+                continue
+            self.last = (self.pos, end)
+            self.pos = end
+            return value
+
+    @property
+    def last_text(self) -> str:
+        """The JSON text of the value read last (valid until the next read)."""
+        start, end = self.last
+        return self.buf[start:end]
+
+    def line_col(self, pos: int) -> tuple[int, int]:
+        line = self.lines + self.buf.count("\n", 0, pos) + 1
+        col = pos - self.buf.rfind("\n", 0, pos)
+        return line, col
+
+    def syntax_error(self, message: str, pos: int) -> InputError:
+        line, col = self.line_col(pos)
+        found = self.buf[pos : pos + 30].split("\n")[0]
+        if not found and self.eof:
+            message = (
+                "the file ends before the JSON is complete"
+                if message.startswith(("Expecting", "Unterminated", "expected"))
+                else message
+            )
+        return InputError("json_syntax", self.source, line=line, column=col, detail=message, found=found)
+
+    @property
+    def char_offset(self) -> int:
+        return self.offset + self.pos
+
+    def skip_to(self, char_offset: int) -> None:
+        while self.offset + len(self.buf) <= char_offset:
+            if not self.fill():
+                break
+        self.pos = char_offset - self.offset
+
+
+def _encoding_error(source: str, e: UnicodeDecodeError, approx_offset: int) -> InputError:
+    sample = e.object[max(0, e.start - 20) : e.end + 20] if isinstance(e.object, bytes | bytearray) else b""
+    guess = None
+    try:
+        sample.decode("cp1252")
+        guess = "latin-1"
+    except UnicodeDecodeError:
+        pass
+    byte = e.object[e.start : e.start + 1].hex() if isinstance(e.object, bytes | bytearray) else "?"
+    return InputError(
+        "encoding",
+        source,
+        encoding=e.encoding,
+        byte=f"0x{byte}",
+        position=approx_offset + e.start,
+        guess=guess,
+    )
+
+
+def _sniff_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    # JSON text starts with an ASCII character: its zero bytes tell UTF-16 without BOM.
+    if len(head) >= 4 and head[0] and not head[1] and head[2] and not head[3]:
+        return "utf-16-le"
+    if len(head) >= 4 and not head[0] and head[1] and not head[2] and head[3]:
+        return "utf-16-be"
+    return "utf-8"
+
+
+@contextlib.contextmanager
+def open_text(path: str | os.PathLike, encoding: str | None = None) -> Iterator[IO[str]]:
+    """Open a file (gzip or not) as text, detecting BOMs and UTF-16; raise InputError when unreadable."""
+    source = str(path)
+    try:
+        raw: IO[bytes] = open(path, "rb")  # noqa: SIM115
+    except OSError as e:
+        raise InputError("cannot_open", source, detail=e.strerror or str(e)) from None
+    try:
+        head = raw.read(4)
+        raw.seek(0)
+        if head[:2] == b"\x1f\x8b":
+            raw = gzip.GzipFile(fileobj=raw)  # type: ignore[assignment]
+            try:
+                head = raw.read(4)
+                raw.seek(0)
+            except (OSError, EOFError) as e:
+                raise InputError("io_error", source, detail=str(e)) from None
+        chosen = encoding or _sniff_encoding(head)
+        if chosen.replace("_", "-").lower() in ("utf-8", "utf8"):
+            chosen = "utf-8-sig"  # a BOM is harmless whichever encoding was named
+        try:
+            codecs.lookup(chosen)
+        except LookupError:
+            raise InputError("unknown_encoding", source, encoding=chosen) from None
+        text = io.TextIOWrapper(raw, encoding=chosen, errors="strict", newline="")
+        yield text
+    finally:
+        raw.close()
+
+
+def expand_sources(paths: list[str]) -> list[str]:
+    """Files as given, directories expanded to their JSON files (sorted), ``-`` for standard input."""
+    out: list[str] = []
+    for p in paths:
+        if p == "-":
+            out.append(p)
+        elif os.path.isdir(p):
+            found = sorted(str(f) for f in Path(p).rglob("*") if f.is_file() and f.name.lower().endswith(JSON_SUFFIXES))
+            if not found:
+                raise InputError("empty_directory", p)
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
+@contextlib.contextmanager
+def spooled_stdin() -> Iterator[str]:
+    """Copy standard input to a temporary file, so that it can be read twice like any file."""
+    fd, name = tempfile.mkstemp(prefix="cdmx-stdin-", suffix=".json")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out)
+        yield name
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+
+
+def iter_documents(path: str, encoding: str | None = None, label: str | None = None) -> Iterator[Document]:
+    """Yield every top-level JSON value of ``path`` as a :class:`Document`.
+
+    A document's ``items`` must be consumed before the next document is requested.
+    """
+    source = label or path
+    with open_text(path, encoding) as text:
+        scanner = _Scanner(text, source)
+        number = 0
+        while True:
+            c = scanner.skip_ws()
+            if not c:
+                if number == 0:
+                    raise InputError("empty_file", source)
+                return
+            line, _ = scanner.line_col(scanner.pos)
+            if c == "{":
+                doc = _object_document(scanner, path, encoding, source, number, line)
+            elif c == "[":
+                scanner.pos += 1
+                doc = Document(source, number, "array", line=line, scanner=scanner)
+                doc.items = _array_items(scanner, None)
+            else:
+                doc = Document(source, number, "scalar", metadata={"value": scanner.value()}, line=line)
+            yield doc
+            for _ in doc.items:  # whatever the caller left unread
+                pass
+            number += 1
+
+
+def _array_items(scanner: _Scanner, key: str | None) -> Iterator[tuple[str | None, int, Any]]:
+    """Yield the elements of an array whose '[' has been consumed."""
+    index = 0
+    if scanner.skip_ws() == "]":
+        scanner.pos += 1
+        return
+    while True:
+        yield key, index, scanner.value()
+        index += 1
+        if scanner.expect(",]", "',' or ']' after an array element") == "]":
+            return
+
+
+def _object_document(
+    scanner: _Scanner, path: str, encoding: str | None, source: str, number: int, line: int
+) -> Document:
+    start = scanner.char_offset
+    scanner.pos += 1
+    metadata: dict = {}
+    doc = Document(source, number, "object", metadata=metadata, line=line, scanner=scanner)
+
+    def members() -> Iterator[tuple[str | None, int | None, Any]]:
+        first = True
+        while True:
+            c = scanner.skip_ws()
+            if c == "}" and first:
+                scanner.pos += 1
+                break
+            if c != '"':
+                raise scanner.syntax_error("expected a property name in double quotes", scanner.pos)
+            key = scanner.value()
+            scanner.expect(":", "':' after a property name")
+            if key in ITEM_KEYS and doc.item_key is None and scanner.skip_ws() == "[":
+                scanner.pos += 1
+                doc.item_key = key
+                array = ItemArray()
+                metadata[key] = array
+                for item in _array_items(scanner, key):
+                    array.count += 1
+                    yield item
+            else:
+                metadata[key] = scanner.value()
+            first = False
+            if scanner.expect(",}", "',' or '}' after a property value") == "}":
+                break
+
+    # Read up to the item array. If the keys that choose the schema (version, extensions) are not
+    # before it, read them from a second pass over the same document rather than holding the items.
+    stream = members()
+    first_item = next(stream, None)
+    if doc.item_key is None:
+        if first_item is not None:  # pragma: no cover - members() only yields inside an item array
+            raise AssertionError
+        doc.items = iter([(None, None, metadata)])
+        return doc
+    doc.shape = "package"
+    if not ("version" in metadata and "extensions" in metadata):
+        ahead = _read_metadata_ahead(path, encoding, source, start, doc.item_key)
+        for key, value in ahead.items():
+            metadata.setdefault(key, value)
+
+    def items() -> Iterator[tuple[str | None, int | None, Any]]:
+        if first_item is not None:
+            yield first_item
+        yield from stream
+
+    doc.items = items()
+    return doc
+
+
+def _read_metadata_ahead(path: str, encoding: str | None, source: str, start: int, item_key: str) -> dict:
+    """The top-level keys of the object that starts at ``start``, its item array only counted."""
+    with open_text(path, encoding) as text:
+        scanner = _Scanner(text, source)
+        scanner.skip_to(start)
+        scanner.pos += 1
+        metadata: dict = {}
+        if scanner.skip_ws() == "}":
+            return metadata
+        while True:
+            scanner.skip_ws()
+            key = scanner.value()
+            scanner.expect(":", "':'")
+            if key == item_key and scanner.skip_ws() == "[":
+                scanner.pos += 1
+                for _ in _array_items(scanner, key):
+                    pass
+            else:
+                metadata[key] = scanner.value()
+            if scanner.expect(",}", "',' or '}'") == "}":
+                return metadata

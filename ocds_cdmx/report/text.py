@@ -1,0 +1,167 @@
+"""Results for people: rich text on a terminal, plain text in a pipe."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..core.findings import ERROR, Findings
+from .messages import finding_text, input_error_text, text
+
+if TYPE_CHECKING:
+    from ..conversion import ConvertResult
+    from ..merging import MergeResult
+    from ..validation import ValidationResult
+
+SHOWN_LOCATIONS = 5
+
+
+def write_text(result: ValidationResult, lang: str, console: Console, show_statistics: bool = True) -> None:
+    """Write the report for people: rich on a terminal, plain lines otherwise."""
+    rich = console.is_terminal
+    for error in result.input_errors:
+        console.print(("[bold red]✗[/] " if rich else "ERROR: ") + escape(input_error_text(error, lang)))
+    status = "unreadable" if result.input_errors else ("valid" if result.valid else "invalid")
+    count = result.statistics.releases + result.statistics.records
+    headline = text(
+        "headline",
+        lang,
+        status=text(status, lang),
+        errors=result.errors,
+        warnings=result.warnings,
+        count=count,
+        things=text("things", lang),
+        sources=len({s.source for s in result.sources}),
+    )
+    colour = "green" if status == "valid" else "red"
+    console.print(f"[bold {colour}]{escape(headline)}[/]" if rich else headline)
+    if not result.findings.groups and not result.input_errors:
+        console.print(text("no_problems", lang))
+    _write_groups(result.findings, lang, console, len({s.source for s in result.sources}) > 1)
+    if show_statistics and count:
+        _statistics(result, lang, console, rich)
+
+
+def _write_groups(findings: Findings, lang: str, console: Console, show_source: bool) -> None:
+    """Problems grouped by check and field, each with its first locations and what to do."""
+    rich = console.is_terminal
+    for group in findings.sorted_groups():
+        first_value = group.locations[0].value if group.locations else None
+        title, advice = finding_text(group.check, group.params, group.field, lang, first_value)
+        label = text(f"severity_{group.severity}", lang)
+        times = text("occurrences", lang, count=group.count)
+        if rich:
+            style = "red" if group.severity == ERROR else "yellow"
+            console.print(
+                f"\n[bold {style}]{label}[/] [bold]{escape(title)}[/] [dim]({escape(group.field)}, {times})[/]"
+            )
+        else:
+            console.print(f"\n[{label}] {title} ({group.field}, {times})", markup=False, highlight=False)
+        for loc in group.locations[:SHOWN_LOCATIONS]:
+            value = "" if loc.value is None else f" = {json.dumps(loc.value, ensure_ascii=False)[:80]}"
+            where = f"{loc.source}: " if show_source and loc.source else ""
+            line = f"    {where}{loc.path or '/'}{value}"
+            console.print(escape(line) if rich else line, markup=rich, highlight=False)
+        if group.count > SHOWN_LOCATIONS:
+            more = "    " + text("more", lang, count=group.count - SHOWN_LOCATIONS)
+            console.print(f"[dim]{escape(more)}[/]" if rich else more, markup=rich, highlight=False)
+        if advice:
+            line = f"    → {advice}"
+            console.print(f"[cyan]{escape(line)}[/]" if rich else line, markup=rich, highlight=False)
+
+
+def _stopped(result: MergeResult | ConvertResult, lang: str, console: Console) -> bool:
+    """Print the input errors; True when there were some (then nothing was written)."""
+    rich = console.is_terminal
+    for error in result.input_errors:
+        console.print(("[bold red]✗[/] " if rich else "ERROR: ") + escape(input_error_text(error, lang)))
+    if result.input_errors:
+        line = text("merge_not_written", lang)
+        console.print(f"[bold red]{escape(line)}[/]" if rich else line)
+    return bool(result.input_errors)
+
+
+def write_merge_text(result: MergeResult, lang: str, console: Console) -> None:
+    """Write the report of a merge for people."""
+    rich = console.is_terminal
+    if _stopped(result, lang, console):
+        return
+    problems = result.exit_code != 0
+    status = text("merged_with_problems" if problems else "merged", lang)
+    headline = text(
+        "merge_headline", lang, status=status, errors=result.errors, warnings=result.warnings, **result.as_dict()
+    )
+    colour = "red" if problems else "green"
+    console.print(f"[bold {colour}]{escape(headline)}[/]" if rich else headline)
+    if result.upgraded:
+        console.print(text("merge_upgraded", lang, count=result.upgraded))
+    if result.duplicates:
+        console.print(text("merge_duplicates", lang, count=result.duplicates))
+    if result.written and result.output:
+        console.print(text("merge_written", lang, output=result.output))
+    _write_groups(result.findings, lang, console, True)
+
+
+def _statistics(result: ValidationResult, lang: str, console: Console, rich: bool) -> None:
+    stats = result.statistics.as_dict()
+    rows = [
+        ("releases", stats["releases"]),
+        ("records", stats["records"]),
+        ("ocids", stats["ocids"]),
+        ("tags", ", ".join(f"{k}: {v}" for k, v in stats["tags"].items())),
+        ("dates", f"{stats['first_date']} … {stats['last_date']}" if stats["first_date"] else ""),
+        ("buyers", stats["buyers_count"]),
+        ("suppliers", stats["suppliers_count"]),
+        ("procurementMethod", ", ".join(f"{k}: {v}" for k, v in stats["procurement_methods"].items())),
+        ("awards", ", ".join(f"{v:,.2f} {k}" for k, v in stats["award_amounts"].items())),
+        ("contracts", ", ".join(f"{v:,.2f} {k}" for k, v in stats["contract_amounts"].items())),
+    ]
+    title = text("statistics", lang)
+    if rich:
+        table = Table(title=title, show_header=False)
+        for name, value in rows:
+            table.add_row(name, escape(str(value)))
+        console.print()
+        console.print(table)
+    else:
+        console.print(f"\n{title}", markup=False)
+        for name, value in rows:
+            console.print(f"    {name}: {value}", markup=False, highlight=False)
+
+
+def write_convert_text(result: ConvertResult, lang: str, console: Console) -> None:
+    """Write the report of a conversion for people."""
+    rich = console.is_terminal
+    if _stopped(result, lang, console):
+        return
+    main = result.sheets[0] if result.sheets else None
+    problems = result.exit_code != 0
+    headline = text(
+        "convert_headline",
+        lang,
+        status=text("converted_with_problems" if problems else "converted", lang),
+        releases=result.releases,
+        ocids=result.ocids,
+        errors=result.errors,
+        warnings=result.warnings,
+        **({k: getattr(main, k) for k in ("read", "converted", "rejected", "blank")} if main else {}),
+    )
+    colour = "red" if problems else "green"
+    console.print(f"[bold {colour}]{escape(headline)}[/]" if rich else headline)
+    for sheet in result.sheets:
+        line = f"    {sheet.sheet}: {sheet.read} read, {sheet.converted} converted, {sheet.rejected} rejected, {sheet.blank} blank"
+        console.print(escape(line) if rich else line, markup=rich, highlight=False)
+        if sheet.unmapped_columns:
+            note = "    " + text("unmapped_columns", lang, sheet=sheet.sheet, columns="; ".join(sheet.unmapped_columns))
+            console.print(escape(note) if rich else note, markup=rich, highlight=False)
+    if result.written and result.output:
+        console.print(text("merge_written", lang, output=result.output))
+    _write_groups(result.findings, lang, console, False)
+    if result.validation is not None:
+        summary = text("validation_summary", lang, errors=result.validation.errors, warnings=result.validation.warnings)
+        console.print("\n" + summary)
+        _write_groups(result.validation.findings, lang, console, False)

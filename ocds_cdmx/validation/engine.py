@@ -1,0 +1,430 @@
+"""Validate OCDS release and record packages: read → check → findings.
+
+:func:`validate` streams every source, one release or record at a time, through the schema pass
+(:mod:`.schema_pass`), the OCDS rules below, the quality checks (:mod:`.quality`) and the statistics
+(:mod:`.stats`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import re
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.errors import CdmxError, VersionError
+from ..core.findings import Findings
+from ..core.ocds import is_record, package_key
+from ..core.options import ValidateOptions, with_fields
+from ..core.results import Result
+from ..io.documents import DocumentVisitor, Items, package_items
+from ..io.jsonin import Document, ItemArray, expand_sources, iter_documents, spooled_stdin
+from ..io.workers import WorkerPool, default_jobs
+from ..schema import TAGS, Profile, SchemaStore, load_profile
+from . import quality
+from .schema_pass import Compiler, Node, Walker
+from .stats import Statistics
+
+OCID_PREFIX = re.compile(r"^ocds-[a-z0-9]{6}")
+#: Releases per batch handed to a worker, and how many releases a package must have read before a
+#: worker is started (small files are not worth its start-up).
+BATCH = 200
+PARALLEL_AFTER = 2000
+
+
+@dataclass
+class SourceSummary:
+    """What one document of one source was and how it was read."""
+
+    source: str
+    document: int
+    kind: str
+    version: str | None
+    count: int = 0
+    extensions: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "document": self.document,
+            "kind": self.kind,
+            "version": self.version,
+            "count": self.count,
+            "extensions": [
+                {"url": e.url, "applied": e.applied, "name": e.name, "problem": e.problem} for e in self.extensions
+            ],
+        }
+
+
+@dataclass(kw_only=True)
+class ValidationResult(Result):
+    """Everything :func:`validate` found. ``exit_code`` is 0 valid, 1 data errors, 2 unreadable input."""
+
+    statistics: Statistics = field(default_factory=Statistics)
+    sources: list[SourceSummary] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors and not self.input_errors
+
+
+class _Compiled:
+    """The compiled nodes of one profile, built on first use."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.compiler = Compiler(profile)
+        self._nodes: dict[str, Node] = {}
+
+    def node(self, name: str) -> Node:
+        if name not in self._nodes:
+            p = self.profile
+            if name == "release":
+                self._nodes[name] = self.compiler.compile(p.release_schema)
+            elif name == "record":
+                schema = p.record_package_schema
+                self._nodes[name] = self.compiler.compile(schema["definitions"]["record"], schema)
+            else:  # "release package" / "record package": the package without its items
+                schema = p.release_package_schema if name == "release package" else p.record_package_schema
+                key = "releases" if name == "release package" else "records"
+                shell = copy.deepcopy(schema)
+                items = shell.get("properties", {}).get(key)
+                if isinstance(items, dict):
+                    for keyword in ("items", "uniqueItems"):
+                        items.pop(keyword, None)
+                self._nodes[name] = Compiler(p).compile(shell)
+        return self._nodes[name]
+
+
+class Validator(DocumentVisitor):
+    """Validates documents one after another, accumulating findings and statistics."""
+
+    def __init__(
+        self, store: SchemaStore, options: ValidateOptions, progress: Callable[[int], None] | None = None
+    ) -> None:
+        self.store = store
+        self.options = options
+        self.jobs = default_jobs() if options.jobs is None else max(1, options.jobs)
+        self.parallel_after = PARALLEL_AFTER
+        self.findings = Findings(options.max_locations)
+        self.stats = Statistics()
+        self.result = ValidationResult(findings=self.findings, statistics=self.stats)
+        self.progress = progress
+        self._compiled: dict[int, _Compiled] = {}
+        self._done = 0
+        self._summary: SourceSummary | None = None
+
+    def compiled(self, profile: Profile) -> _Compiled:
+        if id(profile) not in self._compiled:
+            self._compiled[id(profile)] = _Compiled(profile)
+        return self._compiled[id(profile)]
+
+    def profile_for(self, metadata: dict, source: str) -> Profile:
+        version = self.options.schema_version
+        if version is None:
+            declared = metadata.get("version")
+            if isinstance(declared, str):
+                if declared not in TAGS:
+                    raise VersionError(source=source, version=declared)
+                version = declared
+            else:
+                version = "1.1"
+        extensions = metadata.get("extensions")
+        extensions = extensions if isinstance(extensions, list) else []
+        return load_profile(self.store, version, extensions)
+
+    # -- documents ------------------------------------------------------------------------------
+    def document(self, doc: Document) -> None:
+        """Validate one top-level JSON value."""
+        self.findings.source = doc.source
+        self._summary = None
+        self.visit(doc)
+
+    def not_object(self, doc: Document, path: tuple, value: Any, expected: str) -> None:
+        self.findings.add("not_an_object", path, value, expected=expected)
+        self.result.sources.append(SourceSummary(doc.source, doc.number, "invalid", None))
+
+    def array(self, doc: Document) -> None:
+        self._summary = SourceSummary(doc.source, doc.number, "array", None)
+        self.result.sources.append(self._summary)
+
+    def bare(self, value: Any, doc: Document, path: tuple) -> None:
+        """A release or record outside a package."""
+        summary = self._summary
+        if summary is None:
+            summary = SourceSummary(doc.source, doc.number, "object", None)
+            self.result.sources.append(summary)
+        summary.count += 1
+        if not isinstance(value, dict):
+            self.findings.add("not_an_object", path, value, expected="release")
+            return
+        profile = self.profile_for({}, doc.source)
+        summary.version = profile.version
+        record = is_record(value)
+        summary.kind = "record" if record else "release"
+        self.findings.add("not_packaged", path, None, kind=summary.kind)
+        if record:
+            self.record(profile, value, path)
+        else:
+            self.release(profile, value, path)
+
+    def package(self, metadata: dict, doc: Document, path: tuple, items: Items | None) -> None:
+        if self._summary is not None:
+            self._summary.count += 1
+        source = doc.source
+        key = package_key(metadata)
+        kind = "record package" if key == "records" else "release package"
+        profile = self.profile_for(metadata, source)
+        summary = SourceSummary(source, doc.number, kind, profile.version, extensions=profile.extensions)
+        self.result.sources.append(summary)
+        for status in profile.extensions:
+            if not status.applied:
+                self.findings.add("extension_unavailable", path + ("extensions",), status.url, problem=status.problem)
+        item_text = doc.item_text if items is not None and doc.shape == "package" else None
+        if items is None:
+            items, metadata = package_items(metadata)
+        seen: set = set()
+        dupes: list = []
+        idless: dict[int, int] = {}
+        idless_dupe = False
+        shared = _Shared(self, profile, source) if self.jobs > 1 and key == "releases" and item_text else None
+        try:
+            for _, index, item in items:
+                item_path = path + (key, index)
+                if shared is not None and index >= self.parallel_after:
+                    # Workers check releases from their JSON text; statistics and uniqueness stay here,
+                    # where the order of the items is known.
+                    shared.add(item_path, item, item_text())
+                    self.stats.add_release(item)
+                    ids = (item.get("ocid"), item.get("id")) if isinstance(item, dict) else None
+                elif key == "releases":
+                    self.release(profile, item, item_path)
+                    ids = (item.get("ocid"), item.get("id")) if isinstance(item, dict) else None
+                else:
+                    self.record(profile, item, item_path)
+                    ids = (item.get("ocid"),) if isinstance(item, dict) else None
+                if ids and all(isinstance(i, str | int | float) and not isinstance(i, bool) for i in ids):
+                    if ids in seen:
+                        dupes.append(ids)
+                    seen.add(ids)
+                else:
+                    digest = hash(repr(item))
+                    if digest in idless:
+                        idless_dupe = True
+                    idless[digest] = index
+                summary.count += 1
+        finally:
+            # Batches in flight hold the findings of releases already read: merged even when the
+            # input breaks off.
+            if shared is not None:
+                shared.finish()
+        # The item array is checked against the package schema without its items, which were walked above.
+        value = metadata.get(key)
+        if isinstance(value, ItemArray):
+            metadata = {**metadata, key: [0] * min(value.count, 1)}
+        self.compiled_walker(profile).walk(self.compiled(profile).node(kind), metadata, path)
+        if idless_dupe:
+            self.findings.add("schema", path + (key,), None, type="uniqueItems", field=key, duplicate=None)
+        check = "unique_release_id" if key == "releases" else "unique_record_ocid"
+        for ids in sorted(set(dupes), key=repr):
+            self.findings.add(check, path + (key,), ", ".join(map(str, ids)), type="uniqueItems", field=key)
+
+    def compiled_walker(self, profile: Profile) -> Walker:
+        compiled = self.compiled(profile)
+        walker = getattr(compiled, "walker", None)
+        if walker is None:
+            walker = compiled.walker = Walker(profile, self.findings, quality_checks=self.options.quality_checks)
+        return walker
+
+    # -- items ----------------------------------------------------------------------------------
+    def release(self, profile: Profile, release: Any, path: tuple) -> None:
+        """Validate one release."""
+        self.check_release(profile, release, path, self.compiled_walker(profile), self.findings)
+        self.stats.add_release(release)
+        self.tick()
+
+    def check_release(self, profile: Profile, release: Any, path: tuple, walker: Walker, findings: Findings) -> None:
+        """The checks that need nothing but the release itself: schema, OCID and quality."""
+        walker.walk(self.compiled(profile).node("release"), release, path)
+        if isinstance(release, dict):
+            self.ocid(release, path, findings)
+            if self.options.quality_checks:
+                quality.check_release(release, path, findings)
+
+    def check_batch(self, profile: Profile, source: str, batch: list[tuple[tuple, Any]]) -> Findings:
+        """Check releases into findings of their own, to be merged in order."""
+        findings = Findings(self.findings.max_locations)
+        findings.source = source
+        walker = Walker(profile, findings, quality_checks=self.options.quality_checks)
+        for path, release in batch:
+            self.check_release(profile, release, path, walker, findings)
+        return findings
+
+    def record(self, profile: Profile, record: Any, path: tuple) -> None:
+        """Validate one record, its embedded releases and its compiled release."""
+        self.compiled_walker(profile).walk(self.compiled(profile).node("record"), record, path)
+        if isinstance(record, dict):
+            self.stats.add_record(record)
+            self.ocid(record, path)
+            releases = record.get("releases")
+            if isinstance(releases, list):
+                for j, release in enumerate(releases):
+                    if isinstance(release, dict):
+                        self.ocid(release, path + ("releases", j))
+                        if self.options.quality_checks and "id" in release:
+                            quality.check_release(release, path + ("releases", j), self.findings)
+            compiled = record.get("compiledRelease")
+            if isinstance(compiled, dict):
+                self.ocid(compiled, path + ("compiledRelease",))
+                if self.options.quality_checks:
+                    quality.check_release(compiled, path + ("compiledRelease",), self.findings)
+        self.tick()
+
+    def ocid(self, obj: dict, path: tuple, findings: Findings | None = None) -> None:
+        findings = self.findings if findings is None else findings
+        ocid = obj.get("ocid")
+        if not isinstance(ocid, str) or not ocid:
+            return
+        if not OCID_PREFIX.match(ocid):
+            findings.add("ocid_prefix_format", path + ("ocid",), ocid)
+        prefix = self.options.ocid_prefix
+        if prefix and not (ocid.startswith(prefix) and ocid[len(prefix) : len(prefix) + 1] in ("", "-")):
+            findings.add("ocid_prefix_registered", path + ("ocid",), ocid, prefix=prefix)
+
+    def tick(self, n: int = 1) -> None:
+        before = self._done
+        self._done += n
+        if self.progress is not None and self._done // 200 != before // 200:
+            self.progress(self._done)
+
+
+#: In a worker process: the validator and profile that its initializer built.
+_WORKER: tuple[Validator, Profile] | None = None
+#: Batches handed to worker processes in this process's lifetime (tests look at it).
+worker_batches = 0
+
+
+def _init_worker(options: ValidateOptions, dirs: list, version: str, extensions: list) -> None:
+    global _WORKER
+    store = SchemaStore(options.schema_dir, offline=options.offline)
+    store.dirs = [tuple(d) for d in dirs]
+    validator = Validator(store, options)
+    profile = load_profile(store, version, extensions)
+    validator.compiled(profile).node("release")
+    _WORKER = (validator, profile)
+
+
+def _check_texts(task: tuple[str, list[tuple[tuple, str]]]) -> Findings:
+    assert _WORKER is not None
+    validator, profile = _WORKER
+    source, batch = task
+    return validator.check_batch(profile, source, [(path, json.loads(text)) for path, text in batch])
+
+
+class _Shared:
+    """Shares the checking of one package's releases between this process and workers.
+
+    This process has already decoded each release (to find where it ends); a worker decodes it again
+    from its text, which costs less than sending the decoded release. So this process keeps a share of
+    the batches for itself, and the results of all batches are merged in input order.
+    """
+
+    LOCAL_EVERY = 2  # one batch in two is checked here
+
+    def __init__(self, validator: Validator, profile: Profile, source: str) -> None:
+        self.validator = validator
+        self.profile = profile
+        self.source = source
+        self.batch: list[tuple[tuple, Any, str]] = []
+        self.count = 0
+        self.pending: deque = deque()
+        store = validator.store
+        self.pool = WorkerPool(
+            max(1, validator.jobs - 1),
+            _init_worker,
+            (validator.options, store.dirs, profile.version, [e.url for e in profile.extensions]),
+            lazy=True,
+            in_process=False,
+        )
+
+    def add(self, path: tuple, release: Any, text: str) -> None:
+        self.batch.append((path, release, text))
+        if len(self.batch) >= BATCH:
+            self._submit()
+
+    def _submit(self) -> None:
+        global worker_batches
+        batch, self.batch = self.batch, []
+        self.count += 1
+        self.pool.start()
+        if self.pool.pool is None or self.count % self.LOCAL_EVERY == 0:
+            findings = self.validator.check_batch(self.profile, self.source, [(p, r) for p, r, _ in batch])
+            self.pending.append((len(batch), findings))
+        else:
+            task = (self.source, [(p, t) for p, _, t in batch])
+            self.pending.append((len(batch), self.pool.submit(_check_texts, task)))
+            worker_batches += 1
+        while len(self.pending) > 4 or (self.pending and isinstance(self.pending[0][1], Findings)):
+            self._collect()
+
+    def _collect(self) -> None:
+        n, result = self.pending.popleft()
+        self.validator.findings.merge(result if isinstance(result, Findings) else result.get())
+        self.validator.tick(n)
+
+    def finish(self) -> None:
+        """Check what is left and merge every result; stop the workers."""
+        try:
+            if self.batch:
+                self._submit()
+            while self.pending:
+                self._collect()
+        finally:
+            self.pool.close()
+
+
+def validate(
+    sources: str | os.PathLike | Iterable[str | os.PathLike],
+    options: ValidateOptions | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+    **fields: Any,
+) -> ValidationResult:
+    """Validate OCDS files and return every problem found.
+
+    ``sources`` are files, directories (their ``.json``/``.jsonl``/``.gz`` files) or ``"-"`` for
+    standard input. ``options`` (or the same fields as keyword arguments: ``ocid_prefix=``,
+    ``schema_dir=``, ``jobs=``…) are a :class:`~ocds_cdmx.core.options.ValidateOptions`. Unreadable
+    input does not raise: it is in ``result.input_errors`` and makes ``result.exit_code`` 2. Schemas
+    are looked up as :class:`~ocds_cdmx.schema.SchemaStore` explains. With ``jobs`` > 1 (default: one
+    per CPU) worker processes share the checking of large packages; the result is the same whatever
+    their number.
+
+    >>> result = validate("releases.json", ocid_prefix="ocds-87sd3t")  # doctest: +SKIP
+    >>> result.exit_code, result.errors, result.warnings  # doctest: +SKIP
+    """
+    options = with_fields(ValidateOptions, options, fields)
+    if isinstance(sources, str | os.PathLike):
+        sources = [sources]
+    store = SchemaStore(options.schema_dir, offline=options.offline)
+    validator = Validator(store, options, progress)
+    result = validator.result
+    try:
+        paths = expand_sources([str(s) for s in sources])
+    except CdmxError as e:
+        result.input_errors.append(e)
+        return result
+    for path in paths:
+        try:
+            with contextlib.ExitStack() as stack:
+                real = stack.enter_context(spooled_stdin()) if path == "-" else path
+                for doc in iter_documents(real, options.encoding, label="<stdin>" if path == "-" else path):
+                    validator.document(doc)
+        except CdmxError as e:
+            result.input_errors.append(e)
+    return result
