@@ -1,0 +1,136 @@
+"""Maintain the message catalogs with Babel: extract the texts, update the translations, compile them.
+
+    python tools/i18n.py extract   # ocds_cdmx/report/locale/ocds_cdmx.pot from the source
+    python tools/i18n.py update    # add new texts to every .po (untranslated), mark vanished ones obsolete
+    python tools/i18n.py compile   # every .po → .mo (the files gettext reads at run time)
+    python tools/i18n.py check     # what the test checks: every text translated, placeholders equal, .mo fresh
+
+Texts are marked in the source with ``N_("…")``, ``tr("…", lang)`` and ``ntr("…", "…", n, lang)``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "ocds_cdmx"
+LOCALE = PACKAGE / "report" / "locale"
+DOMAIN = "ocds_cdmx"
+POT = LOCALE / f"{DOMAIN}.pot"
+#: The functions that mark texts: name → the positions of their message arguments.
+KEYWORDS = {"N_": None, "tr": (1,), "ntr": (1, 2), "_": None, "gettext": None, "ngettext": (1, 2)}
+PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})|%\(?[a-z_]*\)?[sd]")
+
+
+def _sources() -> list[tuple[str, Path]]:
+    """(package root, where to look) for the texts to translate."""
+    return [(str(PACKAGE), PACKAGE)]
+
+
+def extract() -> Catalog:
+    """The template catalog: every marked text of the package and of click."""
+    catalog = Catalog(domain=DOMAIN, project="ocds-cdmx", charset="utf-8")
+    for root, folder in _sources():
+        method_map = [("**.py", "python")]
+        for filename, lineno, message, comments, context in extract_from_dir(
+            folder, method_map=method_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
+        ):
+            where = f"{Path(root).name}/{filename}"
+            catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{name}`` and ``%s`` placeholders of a text."""
+    return {m.group(0) for m in PLACEHOLDER.finditer(text or "")}
+
+
+def catalogs() -> list[Path]:
+    return sorted(LOCALE.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+
+
+def read(path: Path) -> Catalog:
+    with path.open("rb") as f:
+        return read_po(f)
+
+
+def write(path: Path, catalog: Catalog) -> None:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=0, sort_output=False, include_previous=False)
+    path.write_bytes(buffer.getvalue())
+
+
+def compiled(catalog: Catalog) -> bytes:
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
+def _messages(mo: bytes) -> dict:
+    """The translations a compiled catalog holds, without its header (which carries dates)."""
+    import gettext
+
+    return {k: v for k, v in gettext.GNUTranslations(io.BytesIO(mo))._catalog.items() if k != ""}
+
+
+def problems() -> list[str]:
+    """What the test fails on: texts without translation, placeholders that differ, stale .mo files."""
+    found = []
+    template = extract()
+    for path in catalogs():
+        catalog = read(path)
+        for message in template:
+            if not message.id:
+                continue
+            translated = catalog.get(message.id, message.context)
+            if translated is None or not translated.string or translated.fuzzy:
+                found.append(f"{path.parent.parent.name}: no translation for {message.id!r}")
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = translated.string if isinstance(translated.string, tuple) else (translated.string,)
+            wanted = placeholders(ids[-1])
+            for string in strings:
+                if not string or placeholders(string) != wanted:
+                    found.append(f"{path.parent.parent.name}: placeholders differ in {message.id!r}: {string!r}")
+        mo = path.with_suffix(".mo")
+        if not mo.is_file() or _messages(mo.read_bytes()) != _messages(compiled(catalog)):
+            found.append(f"{mo}: not compiled from {path.name}: run python tools/i18n.py compile")
+    return found
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "check"
+    if command == "extract":
+        buffer = io.BytesIO()
+        write_po(buffer, extract(), width=0, omit_header=False, sort_output=False)
+        POT.write_bytes(buffer.getvalue())
+    elif command == "update":
+        template = extract()
+        for path in catalogs():
+            catalog = read(path)
+            catalog.update(template, no_fuzzy_matching=True)
+            write(path, catalog)
+    elif command == "compile":
+        for path in catalogs():
+            path.with_suffix(".mo").write_bytes(compiled(read(path)))
+    elif command == "check":
+        found = problems()
+        for line in found:
+            print(line)
+        return 1 if found else 0
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
