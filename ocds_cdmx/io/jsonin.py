@@ -4,6 +4,13 @@ Input is read in chunks and each release or record is decoded on its own with th
 decoder, so memory holds one chunk and one item at a time, whatever the size of the file. A file may
 hold release or record packages, bare releases or records, top-level arrays, JSON Lines or
 concatenated JSON.
+
+Why not ijson: ``benchmarks/components.py`` reads 10,000 releases (81 MB) in 0.78 s here and in 0.53 s
+with ijson's C backend, so speed alone would not keep this reader. What ijson does not give, and the
+toolkit needs: the JSON text of each item (the parallel validator hands releases to its workers as text,
+which costs less than encoding them again), the line and column of a syntax error for the person who
+must fix the file, and one reader for packages, arrays, JSON Lines and concatenated documents whose
+``version`` or ``extensions`` may come after the items.
 """
 
 from __future__ import annotations

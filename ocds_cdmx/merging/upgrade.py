@@ -7,6 +7,12 @@ fields, roles filled in), ``amendment`` becomes ``amendments``, and transactions
 One difference, on purpose: the reference turns ``providerOrganization`` and ``receiverOrganization``
 into references to parties that it never adds to ``parties``, losing the organization's identifier.
 Here those parties are added, so nothing is lost.
+
+Why not ``ocdskit.upgrade.upgrade_10_11`` plus that fix: ``benchmarks/components.py`` upgrades 10,000
+releases in 0.77 s here against ocdskit's 1.21 s, with the same output apart from those parties; ocdskit
+needs its input as OrderedDicts and upgrades whole packages, where the merge upgrades one release at a
+time as it streams; and importing ocdskit would bring its own dependencies (ocdsmerge, jsonref, ijson…)
+into every run.
 """
 
 from __future__ import annotations
