@@ -18,7 +18,7 @@ from typing import Any
 
 from ..core.errors import ValueProblem
 from ..core.ocds import ROLE_STAGE, STAGES, iter_references
-from .mapping import Mapping
+from .plan import Document, Item, Party, Plan, SheetPlan, Subtable, Target
 from .values import cast, is_blank, normalize_label, to_string
 
 _OCID_CLEAN = re.compile(r"[\s/\\]+")
@@ -59,23 +59,7 @@ def ocid_of(prefix: str, text: str) -> str:
     return f"{prefix.lower()}-{ident}"
 
 
-def _template(text: str, values: dict[str, Any]) -> str | None:
-    """Fill ``{name}`` placeholders; None when one of them is blank."""
-    missing = False
-
-    def fill(match: re.Match) -> str:
-        nonlocal missing
-        value = values.get(match.group(1))
-        if is_blank(value):
-            missing = True
-            return ""
-        return to_string(value)
-
-    out = re.sub(r"\{([^{}]+)\}", fill, text)
-    return None if missing else out
-
-
-def _set(target: dict, path: list[str], value: Any) -> None:
+def _set(target: dict, path: tuple[str, ...] | list[str], value: Any) -> None:
     """Set ``value`` at ``path``; a number in the path is an element of an array (given an id)."""
     node: Any = target
     for part, following in itertools.pairwise(path):
@@ -94,13 +78,11 @@ def _set(target: dict, path: list[str], value: Any) -> None:
 class Builder:
     """Builds processes from rows; problems go to ``report(check, cell, params)``."""
 
-    def __init__(self, mapping: Mapping, report: Report, *, agency: dict | None = None) -> None:
-        self.mapping = mapping
-        self.data = mapping.data
+    def __init__(self, plan: Plan, report: Report, *, agency: dict | None = None) -> None:
+        self.plan = plan
         self.report = report
-        self.agency = {**self.data.get("agency", {}), **(agency or {})}
+        self.agency = {**plan.agency, **(agency or {})}
         self.processes: dict[str, Process] = {}
-        self._maps: dict[int, dict] = {}  # value maps with normalized labels, by target
 
     # -- one row -------------------------------------------------------------------------------------
     def add_row(
@@ -108,46 +90,44 @@ class Builder:
         ocid: str,
         raw: dict[str, Any],
         cells: dict[str, Cell],
-        subrows: Callable[[str, Any], list],
-        sheet: dict | None = None,
+        subrows: Callable[[Subtable, Any], list],
+        sheet: SheetPlan,
     ) -> None:
-        """Add one row (``raw``: column name → cell value) of the main sheet, or of one of the mapping's
-        other ``sheets`` when ``sheet`` is its spec, to the process ``ocid`` (see :meth:`ocid_for`)."""
-        spec = self.data if sheet is None else sheet
-        columns = spec["columns"]
+        """Add one row (``raw``: column name → cell value) of ``sheet`` (the main sheet or one of the
+        mapping's other sheets) to the process ``ocid`` (see :meth:`ocid_for`)."""
+        columns = sheet.columns
         values: dict[str, Any] = {"agency": self.agency.get("key", "")}
         for name, column in columns.items():
             if name not in raw:
                 continue
             try:
-                values[name] = cast(raw[name], column.get("type", "string"))
+                values[name] = cast(raw[name], column.type)
             except ValueProblem as e:
                 self.report("value_unreadable", cells[name], {"expected": e.expected})
                 values[name] = None
         process = self.processes.setdefault(ocid, Process(ocid))
         process.rows += 1
-        ids = {**self.data.get("ids", {}), **spec.get("ids", {})}
-        award_id = _template(ids.get("award", "{ocid}-award"), {**values, "ocid": ocid})
-        contract_id = _template(ids.get("contract", "{ocid}-contract"), {**values, "ocid": ocid})
+        award_id = sheet.award_id.fill({**values, "ocid": ocid})
+        contract_id = sheet.contract_id.fill({**values, "ocid": ocid})
         targets = {"awards": (process.awards, award_id), "contracts": (process.contracts, contract_id)}
         for name, column in columns.items():
             value = values.get(name)
-            for target in _fields(column):
-                mapped = self._value(value, target, column, cells.get(name))
+            for target in column.targets:
+                mapped = self._value(value, target, cells.get(name))
                 if mapped is not None:
-                    self._put(process, targets, target["path"], mapped)
-            if column.get("document") and value is not None:
-                self._document(process, targets, column["document"], value)
-        references = [self._party(process, targets, party, values) for party in spec.get("parties", [])]
-        if spec.get("item"):
-            self._item(process, targets, spec["item"], values, next((r for r in references if r), None))
-        for sub in spec.get("subtables", []):
-            key = raw.get(sub["key"])
+                    self._put(process, targets, target.parts, mapped)
+            if column.document is not None and value is not None:
+                self._document(process, targets, column.document, value)
+        references = [self._party(process, targets, party, values) for party in sheet.parties]
+        if sheet.item is not None:
+            self._item(process, targets, sheet.item, values, next((r for r in references if r), None))
+        for sub in sheet.subtables:
+            key = raw.get(sub.key)
             if is_blank(key):
                 continue
-            for sub_raw, sub_cells in subrows(sub["name"], key):
+            for sub_raw, sub_cells in subrows(sub, key):
                 self._subrow(process, targets, sub, sub_raw, sub_cells)
-        for stage, names in spec.get("release_date", {}).items():
+        for stage, names in sheet.release_date:
             for name in names:
                 if values.get(name):
                     date = values[name]
@@ -155,51 +135,35 @@ class Builder:
                         process.dates[stage] = date
                     break
 
-    def ocid_template(self, sheet: dict | None = None) -> str:
-        """The OCID template of the main sheet, or of one of the mapping's other sheets."""
-        spec = self.data if sheet is None else sheet
-        return spec["ocid"] if isinstance(spec.get("ocid"), str) else self.data["ocid"]["template"]
-
-    def ocid_columns(self, sheet: dict | None = None) -> list[str]:
-        """The columns that make a row's OCID."""
-        return [n for n in re.findall(r"\{([^{}]+)\}", self.ocid_template(sheet)) if n != "agency"]
-
-    def ocid_for(self, raw: dict[str, Any], sheet: dict | None = None) -> str | None:
+    def ocid_for(self, raw: dict[str, Any], sheet: SheetPlan) -> str | None:
         """The OCID of a row, or None when a column its template needs is blank or unreadable."""
-        spec = self.data if sheet is None else sheet
-        template = self.ocid_template(sheet)
         values: dict[str, Any] = {"agency": self.agency.get("key", "")}
-        for name in re.findall(r"\{([^{}]+)\}", template):
-            if name in raw and name in spec["columns"]:
+        for name, kind in sheet.ocid_columns:
+            if name in raw:
                 try:
-                    values[name] = cast(raw[name], spec["columns"][name].get("type", "string"))
+                    values[name] = cast(raw[name], kind)
                 except ValueProblem:
                     values[name] = None
-        ident = _template(template, values)
-        return None if ident is None else ocid_of(self.data["ocid"]["prefix"], ident)
+        ident = sheet.ocid.fill(values)
+        return None if ident is None else ocid_of(self.plan.ocid_prefix, ident)
 
-    def _value(self, value: Any, target: dict, spec: dict, cell: Cell | None) -> Any:
-        if "const" in target:
-            return target["const"] if value is not None or target.get("always") else None
+    def _value(self, value: Any, target: Target, cell: Cell | None) -> Any:
+        if target.has_const:
+            return target.const if value is not None else None
         if value is None:
-            return target.get("default")
-        if "map" in target:
-            # Keyed by the map itself, which lives as long as the mapping (field targets do not).
-            table = self._maps.get(id(target["map"]))
-            if table is None:
-                table = self._maps[id(target["map"])] = {normalize_label(k): v for k, v in target["map"].items()}
+            return target.default
+        if target.table is not None:
             key = normalize_label(value)
-            if key not in table:
+            if key not in target.table:
                 if cell is not None:
-                    self.report("value_not_in_map", cell, {"expected": ", ".join(target["map"])})
-                return target.get("default")
-            return table[key]
-        if target.get("split"):
-            return [part.strip() for part in str(value).split(target["split"]) if part.strip()]
+                    self.report("value_not_in_map", cell, {"expected": target.expected})
+                return target.default
+            return target.table[key]
+        if target.split:
+            return [part.strip() for part in str(value).split(target.split) if part.strip()]
         return value
 
-    def _put(self, process: Process, targets: dict, path: str, value: Any) -> None:
-        parts = path.split("/")
+    def _put(self, process: Process, targets: dict, parts: tuple[str, ...], value: Any) -> None:
         if parts[0] in targets and len(parts) > 2 and parts[1] == "0":
             store, ident = targets[parts[0]]
             if ident is None:
@@ -225,29 +189,28 @@ class Builder:
             obj = obj.setdefault(part, {})
         return obj
 
-    def _document(self, process: Process, targets: dict, spec: dict, url: str) -> None:
-        section = self._section(process, targets, spec["in"])
+    def _document(self, process: Process, targets: dict, spec: Document, url: str) -> None:
+        section = self._section(process, targets, spec.section)
         if section is None:
             return
         documents = section.setdefault("documents", [])
         if any(d.get("url") == url for d in documents):
             return
-        same = sum(1 for d in documents if d.get("documentType") == spec["documentType"])
-        doc = {"id": spec["documentType"] + (f"-{same + 1}" if same else ""), "documentType": spec["documentType"]}
-        if spec.get("title"):
-            doc["title"] = spec["title"]
+        same = sum(1 for d in documents if d.get("documentType") == spec.document_type)
+        doc = {"id": spec.document_type + (f"-{same + 1}" if same else ""), "documentType": spec.document_type}
+        if spec.title:
+            doc["title"] = spec.title
         doc["url"] = url
         documents.append(doc)
 
-    def _party(self, process: Process, targets: dict, spec: dict, values: dict) -> dict | None:
+    def _party(self, process: Process, targets: dict, spec: Party, values: dict) -> dict | None:
         name = None
-        for option in spec.get("name", []):
-            parts = option if isinstance(option, list) else [option]
+        for parts in spec.name:
             text = " ".join(to_string(values[p]) for p in parts if not is_blank(values.get(p)))
             if text:
                 name = text
                 break
-        rfc = values.get(spec["rfc"]) if spec.get("rfc") else None
+        rfc = values.get(spec.rfc) if spec.rfc else None
         rfc = to_string(rfc).strip().upper().replace(" ", "") if not is_blank(rfc) else None
         if not name and not rfc:
             return None
@@ -255,7 +218,7 @@ class Builder:
             ident = f"MX-RFC-{rfc}"
         else:
             slug = _SLUG.sub("-", normalize_label(name).upper()).strip("-")
-            ident = f"{self.data['ocid']['prefix']}-{hashlib.sha1(slug.encode()).hexdigest()[:10]}"
+            ident = f"{self.plan.ocid_prefix}-{hashlib.sha1(slug.encode()).hexdigest()[:10]}"
         party = process.parties.get(ident)
         if party is None:
             party = {"id": ident}
@@ -269,11 +232,11 @@ class Builder:
             process.parties[ident] = party
         elif name and "name" not in party:
             party["name"] = name
-        for role in spec.get("roles", []):
+        for role in spec.roles:
             if role not in party["roles"]:
                 party["roles"].append(role)
         reference = {"id": ident, **({"name": party["name"]} if "name" in party else {})}
-        for path in spec.get("refs", []):
+        for path in spec.refs:
             section_path, _, key = path.rpartition("/")
             section = self._section(process, targets, section_path) if section_path else process.body
             if section is None:
@@ -283,49 +246,43 @@ class Builder:
                 refs.append(reference)
         return reference
 
-    def _subrow(self, process: Process, targets: dict, sub: dict, raw: dict, cells: dict) -> None:
+    def _subrow(self, process: Process, targets: dict, sub: Subtable, raw: dict, cells: dict) -> None:
         values: dict[str, Any] = {}
-        for name, spec in sub["columns"].items():
+        for name, column in sub.columns.items():
             try:
-                values[name] = cast(raw.get(name), spec.get("type", "string"))
+                values[name] = cast(raw.get(name), column.type)
             except ValueProblem as e:
                 self.report("value_unreadable", cells[name], {"expected": e.expected})
                 values[name] = None
-        reference = self._party(process, targets, sub["party"], values) if sub.get("party") else None
-        if sub.get("item"):
-            self._item(process, targets, sub["item"], values, reference)
+        reference = self._party(process, targets, sub.party, values) if sub.party is not None else None
+        if sub.item is not None:
+            self._item(process, targets, sub.item, values, reference)
 
-    def _item(self, process: Process, targets: dict, spec: dict, values: dict, reference: dict | None) -> None:
-        """One element of an array (``spec["into"]``) from a row's values; merged into an element
+    def _item(self, process: Process, targets: dict, spec: Item, values: dict, reference: dict | None) -> None:
+        """One element of an array (``spec.into``) from a row's values; merged into an element
         with the same id, if there is one."""
-        section_path, _, key = spec["into"].rpartition("/")
-        section = self._section(process, targets, section_path) if section_path else process.body
+        section = self._section(process, targets, spec.section) if spec.section else process.body
         if section is None:
             return
-        items = section.setdefault(key, [])
-        ident = _template(spec.get("id", "{n}"), {**values, "n": len(items) + 1})
+        items = section.setdefault(spec.key, [])
+        ident = spec.id.fill({**values, "n": len(items) + 1})
         ident = ident if ident is not None else str(len(items) + 1)
         item = next((i for i in items if i.get("id") == ident), None)
         fresh = item is None
         item = {"id": ident} if fresh else item
-        for path, source in spec.get("fields", {}).items():
-            if isinstance(source, dict):
-                value = source["const"]
-            elif "{" in source:  # a template over the row's values
-                value = _template(source, values)
-            else:
-                value = values.get(source)
+        for field_spec in spec.fields:
+            value = field_spec.value(values)
             if value is not None:
-                _set(item, path.split("/"), value)
+                _set(item, field_spec.parts, value)
         if reference is not None:
-            if spec.get("party_in"):
-                _set(item, spec["party_in"].split("/"), [reference])
-            if spec.get("party_ref"):
-                _set(item, spec["party_ref"].split("/"), reference)
+            if spec.party_in:
+                _set(item, spec.party_in, [reference])
+            if spec.party_ref:
+                _set(item, spec.party_ref, reference)
         if fresh and len(item) > 1:
             items.append(item)
         elif fresh and not items:
-            section.pop(key, None)
+            section.pop(spec.key, None)
 
     # -- releases ------------------------------------------------------------------------------------
     def releases(self, release_date: str | None = None) -> Iterator[dict]:
@@ -410,11 +367,3 @@ def _latest(dates: dict[str, str], level: int) -> str | None:
 def _references(release: dict) -> set[str]:
     """The ids of the organization references in a release."""
     return {str(ref["id"]) for ref, _, _ in iter_references(release) if "id" in ref}
-
-
-def _fields(spec: dict) -> list[dict]:
-    if "fields" in spec:
-        return [f if isinstance(f, dict) else {"path": f} for f in spec["fields"]]
-    if "field" in spec:
-        return [{"path": spec["field"], **{k: spec[k] for k in ("map", "default", "split") if k in spec}}]
-    return []

@@ -29,6 +29,7 @@ from ..validation import validate
 from .build import Builder, Cell
 from .mapping import Mapping, load
 from .ocds_paths import Unflattener
+from .plan import Plan, compile_plan
 from .reader import Cells, Reader
 from .results import ConvertResult, SheetCount
 from .values import normalize_label, plain
@@ -66,15 +67,15 @@ def convert(
     except CdmxError as e:
         result.input_errors.append(e)
         return result
-    data = loaded.data
+    plan = compile_plan(loaded)
     result.findings.source = str(source)
-    if data.get("mode") == "ocds-paths":
+    if plan.mode == "ocds-paths":
         try:
-            releases = _read_ocds_paths(source, result, data, options)
+            releases = _read_ocds_paths(source, result, plan, options)
         except CdmxError as e:
             result.input_errors.append(e)
             return result
-        return _finish(result, data, releases, source, output, options)
+        return _finish(result, plan, releases, source, output, options)
 
     findings = result.findings
 
@@ -83,12 +84,14 @@ def convert(
         path = (Key(cell.sheet), Key(f"{cell.row}"), cell.label)
         findings.add(check, path, plain(cell.value), field=cell.label, **params)
 
-    builder = Builder(loaded, report)
+    builder = Builder(plan, report)
+    main = plan.main
+    assert main is not None
     with tempfile.TemporaryDirectory(prefix="cdmx-convert-") as scratch:
         # Rows are grouped by OCID on disk, so that memory does not grow with the workbook.
         rows = KeyedStore(os.path.join(scratch, "rows.sqlite"))
         subs = KeyedStore(os.path.join(scratch, "subrows.sqlite"))
-        reader = Reader(data, builder, result, rows, subs, progress)
+        reader = Reader(plan, builder, result, rows, subs, progress)
         try:
             try:
                 with Workbook(source, options.encoding) as book:
@@ -104,13 +107,13 @@ def convert(
                 for ocid, stored in rows.groups():
                     builder.processes.clear()
                     for spec_index, sheet_key, number, raw in stored:
-                        spec = None if spec_index < 0 else data["sheets"][spec_index]
+                        spec = main if spec_index < 0 else plan.sheets[spec_index]
                         cells = Cells(sheet_key, number, reader.labels[sheet_key], raw)
                         builder.add_row(ocid, raw, cells, reader.subrows, spec)
                     result.ocids += 1
                     yield from builder.releases(options.release_date)
 
-            finished = _finish(result, data, releases(), source, output, options)
+            finished = _finish(result, plan, releases(), source, output, options)
             reader.report_subtables()
             return finished
         finally:
@@ -120,7 +123,7 @@ def convert(
 
 def _finish(
     result: ConvertResult,
-    data: dict,
+    plan: Plan,
     releases: Iterable[dict],
     source: str | os.PathLike,
     output: str | os.PathLike | IO[str] | None,
@@ -128,7 +131,7 @@ def _finish(
 ) -> ConvertResult:
     """Package and write the releases as they come, then validate the file (streamed, like
     ``cdmx validate``) and put it in place."""
-    package = _package(data, options.uri or f"urn:ocds-cdmx:{Path(str(source)).stem}", options.published_date)
+    package = _package(plan, options.uri or f"urn:ocds-cdmx:{Path(str(source)).stem}", options.published_date)
     to_file = isinstance(output, str | os.PathLike) and not is_stdout(output)
     # A file is written beside its target; standard output, a stream or nothing go through a temporary file.
     if to_file:
@@ -173,11 +176,11 @@ def _finish(
 
 
 def _read_ocds_paths(
-    source: str | os.PathLike, result: ConvertResult, data: dict, options: ConvertOptions
+    source: str | os.PathLike, result: ConvertResult, plan: Plan, options: ConvertOptions
 ) -> list[dict]:
     """Every sheet of a workbook whose headers are OCDS paths (flattentool's layout) → releases."""
     store = SchemaStore(options.schema_dir, offline=options.offline)
-    profile = load_profile(store, "1.1", data.get("extensions", []))
+    profile = load_profile(store, "1.1", list(plan.extensions))
 
     def warn(sheet: str, row: int, header: str, value: Any, expected: str) -> None:
         result.findings.add("value_unreadable", (Key(sheet), Key(str(row)), header), plain(value), expected=expected)
@@ -208,20 +211,21 @@ def _unflatten_sheets(book: Workbook, unflattener: Unflattener, result: ConvertR
         count.read, count.converted, count.blank = unflattener.sheet(sheet.name, first[1], rows)
 
 
-def _package(data: dict, uri: str, published_date: str | None) -> dict:
+def _package(plan: Plan, uri: str, published_date: str | None) -> dict:
     """The release package's metadata, from the mapping."""
     package: dict[str, Any] = {
         "uri": uri,
         "version": "1.1",
         "publishedDate": published_date or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    if data.get("publisher"):
-        package["publisher"] = data["publisher"]
+    if plan.publisher:
+        package["publisher"] = plan.publisher
     else:
-        package["publisher"] = {"name": data.get("agency", {}).get("name", "Gobierno de la Ciudad de México")}
-    for key in ("license", "publicationPolicy"):
-        if data.get(key):
-            package[key] = data[key]
-    if data.get("extensions"):
-        package["extensions"] = list(data["extensions"])
+        package["publisher"] = {"name": plan.agency.get("name", "Gobierno de la Ciudad de México")}
+    if plan.license:
+        package["license"] = plan.license
+    if plan.publication_policy:
+        package["publicationPolicy"] = plan.publication_policy
+    if plan.extensions:
+        package["extensions"] = list(plan.extensions)
     return package

@@ -10,6 +10,7 @@ import difflib
 import itertools
 import re
 from collections.abc import Callable, Iterator
+from collections.abc import Mapping as MappingABC
 from typing import Any
 
 from ..core.errors import ColumnsError
@@ -17,14 +18,11 @@ from ..core.findings import Key
 from ..io.scratch import KeyedStore
 from ..io.workbook import Sheet, Workbook
 from .build import Builder, Cell
+from .plan import Column, Plan, SheetPlan, Subtable, column
 from .results import ConvertResult, SheetCount
 from .values import is_blank, normalize_label
 
 _TABLE_SUFFIX = re.compile(r"\s*\(tabla_\d+\)$")
-
-
-def labels_of(spec: dict) -> list[str]:
-    return [normalize_label(spec["label"]), *(normalize_label(x) for x in spec.get("labels", []))]
 
 
 def header_key(value: Any) -> str:
@@ -32,13 +30,13 @@ def header_key(value: Any) -> str:
 
 
 def find_header(
-    rows: Iterator[tuple[int, list[Any]]], columns: dict, search: int, source: str, sheet: str
+    rows: Iterator[tuple[int, list[Any]]], columns: MappingABC[str, Column], search: int, source: str, sheet: str
 ) -> tuple[int, dict[str, int], list[str], Iterator[tuple[int, list[Any]]]]:
     """The header row among the first ``search`` rows: the one that matches most mapped labels.
 
     Returns its number, column name → index, the labels present but not mapped, and the rows after it.
     """
-    wanted = {name: labels_of(spec) for name, spec in columns.items()}
+    wanted = {name: column.keys for name, column in columns.items()}
     seen: list[tuple[int, list[Any]]] = []
     best: tuple[int, int, list[Any]] | None = None
     for number, values in rows:
@@ -58,16 +56,16 @@ def find_header(
     for name, labels in wanted.items():
         positions = [i for i, k in enumerate(keys) if k in labels]
         if len(positions) > 1:
-            raise ColumnsError("duplicate_label", source, sheet=sheet, row=number, label=columns[name]["label"])
+            raise ColumnsError("duplicate_label", source, sheet=sheet, row=number, label=columns[name].label)
         if positions:
             index[name] = positions[0]
-    missing = [name for name, spec in columns.items() if spec.get("required") and name not in index]
+    missing = [name for name, column in columns.items() if column.required and name not in index]
     if missing:
         present = [str(v) for v in values if not is_blank(v)]
         nearest = []
         for name in missing:
-            close = difflib.get_close_matches(columns[name]["label"], present, n=2, cutoff=0.5)
-            nearest.append(f"'{columns[name]['label']}' → {', '.join(repr(c) for c in close) or '-'}")
+            close = difflib.get_close_matches(columns[name].label, present, n=2, cutoff=0.5)
+            nearest.append(f"'{columns[name].label}' → {', '.join(repr(c) for c in close) or '-'}")
         raise ColumnsError("columns_missing", source, sheet=sheet, row=number, missing="; ".join(nearest))
     mapped = set(index.values())
     unmapped = [str(values[i]) for i, k in enumerate(keys) if k and i not in mapped]
@@ -75,7 +73,7 @@ def find_header(
     return number, index, unmapped, rest
 
 
-def pick_sheet(sheets: list[Sheet], names: list[str]) -> Sheet | None:
+def pick_sheet(sheets: list[Sheet], names: tuple[str, ...]) -> Sheet | None:
     by_name = {normalize_label(s.name): s for s in sheets}
     for name in names:
         if normalize_label(name) in by_name:
@@ -114,14 +112,14 @@ class Reader:
 
     def __init__(
         self,
-        data: dict,
+        plan: Plan,
         builder: Builder,
         result: ConvertResult,
         rows: KeyedStore,
         subs: KeyedStore,
         progress: Callable[[int], None] | None,
     ) -> None:
-        self.data = data
+        self.plan = plan
         self.builder = builder
         self.result = result
         self.rows = rows
@@ -134,7 +132,8 @@ class Reader:
         self.main: str | None = None
 
     def workbook(self, book: Workbook, source: str, *, main_sheet: bool) -> None:
-        data = self.data
+        plan = self.plan
+        assert plan.main is not None
         sheets = book.sheets()
         for sheet_name, refs in book.formulas_without_values().items():
             for ref in refs:
@@ -143,64 +142,61 @@ class Reader:
         if not main_sheet:
             self._other(book, source, sheets)
             return
-        main = pick_sheet(sheets, data.get("sheet", {}).get("names", []))
+        main = pick_sheet(sheets, plan.main.sheet.names)
         if main is None:
-            raise ColumnsError("sheet_missing", source, names=", ".join(data["sheet"]["names"]))
+            raise ColumnsError("sheet_missing", source, names=", ".join(plan.main.sheet.names))
         self.main = main.name
-        for sub in data.get("subtables", []):
+        for sub in plan.main.subtables:
             self._subtable(book, sheets, sub, source)
         self.result.sheets.insert(0, SheetCount(main.name))
-        self._rows(main, -1, source, self.result.sheets[0])
-        for index, spec in enumerate(data.get("sheets", [])):
-            names = {normalize_label(n) for n in spec["sheet"].get("names", [])}
+        self._rows(main, plan.main, source, self.result.sheets[0])
+        for spec in plan.sheets:
+            names = {normalize_label(n) for n in spec.sheet.names}
             for sheet in sheets:
                 if sheet is not main and normalize_label(sheet.name) in names:
                     self.result.sheets.append(SheetCount(sheet.name))
-                    self._rows(sheet, index, source, self.result.sheets[-1])
+                    self._rows(sheet, spec, source, self.result.sheets[-1])
 
     def _other(self, book: Workbook, source: str, sheets: list[Sheet]) -> None:
         """Another file: each sheet is read with the mapping's other sheet whose labels it matches best."""
-        specs = self.data.get("sheets", [])
+        specs = self.plan.sheets
         for sheet in sheets:
             if sheet.hidden:
                 continue
             names = {normalize_label(sheet.name)}
-            by_name = [
-                i for i, s in enumerate(specs) if names & {normalize_label(n) for n in s["sheet"].get("names", [])}
-            ]
+            by_name = [i for i, s in enumerate(specs) if names & {normalize_label(n) for n in s.sheet.names}]
             head = list(itertools.islice(sheet.rows(), 30))
             best, best_score = None, 0
             for i in by_name or range(len(specs)):
-                labels = {label for column in specs[i]["columns"].values() for label in labels_of(column)}
+                labels = {key for column in specs[i].columns.values() for key in column.keys}
                 score = max((sum(1 for v in values if header_key(v) in labels) for _, values in head), default=0)
                 if score > best_score:
                     best, best_score = i, score
             if best is None:
-                found = ", ".join(s["name"] for s in specs) or "-"
+                found = ", ".join(s.name for s in specs) or "-"
                 raise ColumnsError(
                     "no_header", source, sheet=sheet.name, rows=30, found=f"(no sheet of the mapping: {found})"
                 )
             count = SheetCount(sheet.name)
             self.result.sheets.append(count)
             rows = itertools.chain(head, itertools.islice(sheet.rows(), len(head), None))
-            self._rows(sheet, best, source, count, rows)
+            self._rows(sheet, specs[best], source, count, rows)
 
     def _rows(
         self,
         sheet: Sheet,
-        spec_index: int,
+        spec: SheetPlan,
         source: str,
         count: SheetCount,
         rows: Iterator[tuple[int, list[Any]]] | None = None,
     ) -> None:
-        spec = self.data if spec_index < 0 else self.data["sheets"][spec_index]
-        columns = spec["columns"]
-        search = spec.get("sheet", {}).get("header_rows", 12)
+        columns = spec.columns
+        search = spec.sheet.header_rows
         count.header_row, index, count.unmapped_columns, rest = find_header(
             rows if rows is not None else sheet.rows(), columns, search, source, sheet.name
         )
         key = (source, sheet.name)
-        labels = self.labels[key] = {name: columns[name]["label"] for name in index}
+        labels = self.labels[key] = {name: columns[name].label for name in index}
         for number, values in rest:
             if number <= count.header_row:
                 continue
@@ -209,34 +205,34 @@ class Reader:
             if all(is_blank(v) for v in raw.values()):
                 count.blank += 1
                 continue
-            ocid = self.builder.ocid_for(raw, None if spec_index < 0 else spec)
+            ocid = self.builder.ocid_for(raw, spec)
             if ocid is None:
-                columns_used = self.builder.ocid_columns(None if spec_index < 0 else spec)
+                columns_used = [n for n in spec.ocid.names if n != "agency"]
                 first = next(Cells(key, number, labels, raw).values())
                 self.builder.report("row_without_ocid", first, {"columns": ", ".join(columns_used)})
                 count.rejected += 1
                 self.result.rejects.append((source, sheet.name, number, "row_without_ocid"))
                 continue
-            self.rows.add(ocid, (spec_index, key, number, raw))
+            self.rows.add(ocid, (spec.index, key, number, raw))
             count.converted += 1
             if self.progress is not None and count.read % 1000 == 0:
                 self.progress(count.read)
 
-    def _subtable(self, book: Workbook, sheets: list[Sheet], sub: dict, source: str) -> None:
-        names = {normalize_label(n) for n in sub["sheet"]["names"]}
+    def _subtable(self, book: Workbook, sheets: list[Sheet], sub: Subtable, source: str) -> None:
+        names = {normalize_label(n) for n in sub.sheet.names}
         sheet = next((s for s in sheets if normalize_label(s.name) in names), None) if book.kind != ".csv" else None
         if sheet is None:
             return
-        self.present.add(sub["name"])
-        id_label = sub["sheet"].get("id_label", "ID")
-        columns = {"__id__": {"label": id_label}, **sub["columns"]}
+        self.present.add(sub.name)
+        id_label = sub.sheet.id_label
+        columns = {"__id__": column("__id__", {"label": id_label}), **sub.columns}
         count = SheetCount(sheet.name)
         self.result.sheets.append(count)
         count.header_row, index, count.unmapped_columns, rest = find_header(
-            sheet.rows(), columns, sub["sheet"].get("header_rows", 6), source, sheet.name
+            sheet.rows(), columns, sub.sheet.header_rows, source, sheet.name
         )
         key = (source, sheet.name)
-        self.labels[key] = {name: columns[name]["label"] for name in sub["columns"]}
+        self.labels[key] = {name: columns[name].label for name in sub.columns}
         for number, values in rest:
             count.read += 1
             raw = {name: values[i] if i < len(values) else None for name, i in index.items()}
@@ -250,9 +246,10 @@ class Reader:
                 self.result.findings.add("subrow_without_id", (Key(sheet.name), Key(str(number)), id_label), None)
                 continue
             count.converted += 1
-            self.subs.add(f"{sub['name']}\x00{normalize_label(ident)}", (key, number, raw))
+            self.subs.add(f"{sub.name}\x00{normalize_label(ident)}", (key, number, raw))
 
-    def subrows(self, name: str, key: Any) -> list:
+    def subrows(self, sub: Subtable, key: Any) -> list:
+        name = sub.name
         if name not in self.present:
             self.missing[name] = self.missing.get(name, 0) + 1
             return []
@@ -265,16 +262,19 @@ class Reader:
 
     def report_subtables(self) -> None:
         """Sub-tables that the file lacks, and sub-table rows that no main row points at."""
-        for sub in self.data.get("subtables", []):
-            if sub["name"] in self.missing:
+        main = self.plan.main
+        assert main is not None
+        for sub in main.subtables:
+            if sub.name in self.missing:
                 # A CSV download, or a workbook without the Tabla_ sheet: the IDs point nowhere.
-                label = self.data["columns"].get(sub["key"], {}).get("label", sub["key"])
+                key_column = main.columns.get(sub.key)
+                label = key_column.label if key_column is not None else sub.key
                 self.result.findings.add(
                     "subtable_missing",
                     (Key(self.main or ""), label),
                     None,
-                    table=", ".join(sub["sheet"]["names"]),
-                    rows=self.missing[sub["name"]],
+                    table=", ".join(sub.sheet.names),
+                    rows=self.missing[sub.name],
                 )
         for stored in self.subs.all_keys():
             if stored not in self.used:
