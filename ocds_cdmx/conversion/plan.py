@@ -13,46 +13,75 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from .mapping import Mapping
-from .values import is_blank, normalize_label, to_string
+from .values import is_blank, label_key, normalize_label, to_string
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_GROUP = re.compile(r"\[([^\[\]]*)\]")
 
 
 @dataclass(frozen=True, slots=True)
 class Template:
-    """A text with ``{name}`` placeholders, split once into literal text and names."""
+    """A text with ``{name}`` placeholders and optional ``[…]`` parts, split once.
+
+    A blank placeholder makes the whole text blank (None), unless it is inside an optional part, which
+    is then left out: ``"{tipo}[ ({caracter})]"`` gives ``"Adjudicación directa (Nacional)"``, or
+    ``"Adjudicación directa"`` when the carácter is blank.
+    """
 
     text: str
-    #: Literal text and placeholder names, alternating: literal, name, literal, …, literal.
-    pieces: tuple[str, ...]
+    #: Literal text and placeholder names, alternating (literal, name, …, literal), for each part;
+    #: the parts of the text in order, each with whether it is optional.
+    parts: tuple[tuple[bool, tuple[str, ...]], ...]
 
     @classmethod
     def of(cls, text: str) -> Template:
-        return cls(text, tuple(_PLACEHOLDER.split(text)))
+        parts: list[tuple[bool, tuple[str, ...]]] = []
+        position = 0
+        for match in _GROUP.finditer(text):
+            if match.start() > position:
+                parts.append((False, tuple(_PLACEHOLDER.split(text[position : match.start()]))))
+            parts.append((True, tuple(_PLACEHOLDER.split(match.group(1)))))
+            position = match.end()
+        if position < len(text) or not parts:
+            parts.append((False, tuple(_PLACEHOLDER.split(text[position:]))))
+        return cls(text, tuple(parts))
 
     @property
     def names(self) -> tuple[str, ...]:
         """The placeholders' names, in order."""
-        return self.pieces[1::2]
+        return tuple(name for _, pieces in self.parts for name in pieces[1::2])
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The placeholders outside optional parts."""
+        return tuple(name for optional, pieces in self.parts if not optional for name in pieces[1::2])
 
     def fill(self, values: MappingABC[str, Any]) -> str | None:
-        """The text with every placeholder filled; None when one of them is blank."""
-        pieces = self.pieces
-        if len(pieces) == 1:
-            return pieces[0]
+        """The text with every placeholder filled; None when a required one is blank."""
+        parts = self.parts
+        if len(parts) == 1 and len(parts[0][1]) == 1:
+            return parts[0][1][0]
         out = []
-        for i, piece in enumerate(pieces):
-            if i % 2:
-                value = values.get(piece)
-                if is_blank(value):
-                    return None
-                out.append(to_string(value))
-            else:
-                out.append(piece)
+        for optional, pieces in parts:
+            filled = []
+            for i, piece in enumerate(pieces):
+                if i % 2:
+                    value = values.get(piece)
+                    if is_blank(value):
+                        if not optional:
+                            return None
+                        filled = None
+                        break
+                    filled.append(to_string(value))
+                else:
+                    filled.append(piece)
+            if filled is not None:
+                out.extend(filled)
         return "".join(out)
 
 
@@ -80,11 +109,12 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A hyperlink column's document: the section it goes in, its type and title."""
+    """A hyperlink column's document: the section it goes in, its type and title (a template over the
+    row's values)."""
 
     section: str
     document_type: str
-    title: str | None = None
+    title: Template | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +123,7 @@ class Column:
 
     name: str
     label: str
-    #: The label and its alternatives, normalized for comparison with header cells.
+    #: The label and its alternatives, as :func:`~ocds_cdmx.conversion.values.label_key` gives them.
     keys: tuple[str, ...]
     type: str = "string"
     required: bool = False
@@ -101,6 +131,31 @@ class Column:
     document: Document | None = None
     reason: str | None = None
     use: str | None = None
+    #: Values that mean "nothing" in this column (casefolded), besides the mapping's.
+    placeholders: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A Mexican fiscal address in columns (2021+ layouts), made into an OCDS ``Address``: the street
+    (type and name of the road, outside number), the interior number, the settlement (type and name),
+    the locality and the municipality, the state, the postal code; or a foreign address."""
+
+    street: tuple[str, ...] = ()
+    interior: str | None = None
+    settlement: tuple[str, ...] = ()
+    locality: str | None = None
+    municipality: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    foreign_street: tuple[str, ...] = ()
+    foreign_city: str | None = None
+
+    def columns(self) -> list[str]:
+        single = (self.interior, self.locality, self.municipality, self.region, self.postal_code, self.country,
+                  self.foreign_city)  # fmt: skip
+        return [*self.street, *self.settlement, *self.foreign_street, *(c for c in single if c)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,19 +168,25 @@ class Party:
     rfc: str | None = None
     #: Lists of organization references to add the party to (``awards/0/suppliers``).
     refs: tuple[str, ...] = ()
+    #: Single organization references to set to the party (``buyer``).
+    ref: tuple[str, ...] = ()
+    address: Address | None = None
 
     def columns(self) -> list[str]:
         """The columns the party reads."""
-        return [c for option in self.name for c in option] + ([self.rfc] if self.rfc else [])
+        own = [c for option in self.name for c in option] + ([self.rfc] if self.rfc else [])
+        return own + (self.address.columns() if self.address else [])
 
 
 @dataclass(frozen=True, slots=True)
 class ItemField:
-    """One field of an item: a constant, a template over the row's values, or a column's value."""
+    """One field of an item: a constant, a template over the row's values, the non-blank values of some
+    columns joined with spaces, or a column's value."""
 
     parts: tuple[str, ...]
     const: Any = _NOTHING
     template: Template | None = None
+    join: tuple[str, ...] = ()
     column: str | None = None
 
     def value(self, values: MappingABC[str, Any]) -> Any:
@@ -133,7 +194,13 @@ class ItemField:
             return self.const
         if self.template is not None:
             return self.template.fill(values)
+        if self.join:
+            return " ".join(to_string(values[c]) for c in self.join if not is_blank(values.get(c))) or None
         return values.get(self.column)
+
+
+#: The section of an item that is the party the main row's first ``parties`` entry built.
+PARTY_SECTION = "party"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,13 +208,15 @@ class Item:
     """A row as one element of an array (``into``), merged into an element with the same id."""
 
     into: str
-    #: ``into`` split: the section that holds the array, and the array's key.
+    #: ``into`` split: the section that holds the array (``party`` for the row's party), and the array's key.
     section: str
     key: str
     id: Template
     fields: tuple[ItemField, ...] = ()
     party_in: tuple[str, ...] | None = None
     party_ref: tuple[str, ...] | None = None
+    #: Leave the row out when an element with the same fields is there already.
+    unique: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +230,11 @@ class SheetSpec:
 
 @dataclass(frozen=True, slots=True)
 class Subtable:
-    """A ``Tabla_<id>`` sheet whose rows belong to the main row that names their ID."""
+    """A ``Tabla_<id>`` sheet whose rows belong to the main row that names their ID.
+
+    The sheet is the one that the main column's label (``…\\nTabla_492972``) or the template's field-id
+    row names; ``sheet.names`` are looked for when neither does.
+    """
 
     name: str
     #: The main-sheet column whose value is the ID of the sub-table rows.
@@ -170,6 +243,41 @@ class Subtable:
     columns: MappingABC[str, Column]
     party: Party | None = None
     item: Item | None = None
+    #: The OCDS extension the sub-table's fields come from (for ``cdmx mappings check``).
+    extension: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """A field made from several columns: the first of them with a value, or a template."""
+
+    path: str
+    parts: tuple[str, ...]
+    first: tuple[str, ...] = ()
+    template: Template | None = None
+
+    def columns(self) -> tuple[str, ...]:
+        return self.first or (self.template.names if self.template else ())
+
+
+@dataclass(frozen=True, slots=True)
+class Amounts:
+    """A contract's amounts: the total with taxes is the value of the award and the contract; when it
+    is 0 or blank and a maximum is given (an open-ended contract), the maximum is. The maximum is also
+    the tender's value, the minimum its ``minValue``. Amounts are rounded to cents."""
+
+    total: str | None = None
+    minimum: str | None = None
+    maximum: str | None = None
+    currency: str | None = None
+    #: Normalized currency label → code.
+    currencies: MappingABC[str, str] = field(default_factory=dict)
+    default_currency: str = "MXN"
+    #: Where the value goes (``contracts/0/value``, ``awards/0/value``).
+    into: tuple[tuple[str, ...], ...] = ()
+
+    def columns(self) -> list[str]:
+        return [c for c in (self.total, self.minimum, self.maximum, self.currency) if c]
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,10 +299,28 @@ class SheetPlan:
     subtables: tuple[Subtable, ...] = ()
     #: Stage → the date columns to take its release date from, the first with a value.
     release_date: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    derived: tuple[Derived, ...] = ()
+    amounts: Amounts | None = None
 
     @property
     def is_main(self) -> bool:
         return self.index < 0
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The transparency-platform layout a mapping reads: its format id (and the ids other states and
+    versions give it), a name for people, the procedure types it holds and the years it was in use."""
+
+    format: str
+    formats: tuple[str, ...] = ()
+    name: str = ""
+    family: str = ""
+    years: str = ""
+
+
+#: What a process needs to be worth publishing; a mapping names the columns that carry each.
+ESSENTIALS = ("supplier", "rfc", "amount", "contract_date", "method", "category")
 
 
 @dataclass(frozen=True)
@@ -204,7 +330,9 @@ class Plan:
     source: str
     mode: str = "columns"
     title: str = ""
-    format: str | None = None
+    #: The bundled mapping's name, or the file's stem.
+    name: str = ""
+    layout: Layout | None = None
     #: The agency's name, key and buyer (plain values: they go into the output as they are).
     agency: MappingABC[str, Any] = field(default_factory=dict)
     publisher: MappingABC[str, Any] | None = None
@@ -214,25 +342,50 @@ class Plan:
     ocid_prefix: str = ""
     main: SheetPlan | None = None
     sheets: tuple[SheetPlan, ...] = ()
+    #: Essential → the main-sheet columns that carry it.
+    essentials: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    note_column: str | None = None
+    #: Values that mean "nothing" in any column, and in the columns that make the OCID (casefolded).
+    placeholders: frozenset[str] = frozenset()
+    id_placeholders: frozenset[str] = frozenset()
 
     @property
     def agency_key(self) -> str:
         return self.agency.get("key", "")
 
+    @property
+    def essential_columns(self) -> frozenset[str]:
+        return frozenset(c for _, columns in self.essentials for c in columns)
+
 
 def compile_plan(mapping: Mapping) -> Plan:
     """The plan of a loaded (and checked) mapping."""
     data = mapping.data
+    layout = data.get("layout")
+    placeholders = data.get("placeholders", {})
     common = {
         "source": mapping.source,
         "mode": data.get("mode", "columns"),
         "title": data.get("title", ""),
-        "format": data.get("format"),
+        "name": Path(mapping.source).stem,
+        "layout": Layout(
+            format=str(layout["format"]),
+            formats=tuple(str(f) for f in layout.get("formats", [])),
+            name=layout.get("name", ""),
+            family=layout.get("family", ""),
+            years=layout.get("years", ""),
+        )
+        if layout
+        else None,
         "agency": MappingProxyType(dict(data.get("agency", {}))),
         "publisher": data.get("publisher"),
         "license": data.get("license"),
         "publication_policy": data.get("publicationPolicy"),
         "extensions": tuple(data.get("extensions", [])),
+        "essentials": tuple((k, tuple(v)) for k, v in data.get("essentials", {}).items()),
+        "note_column": data.get("note_column"),
+        "placeholders": _folded(placeholders.get("values", [])),
+        "id_placeholders": _folded(placeholders.get("ids", [])),
     }
     if common["mode"] == "ocds-paths":
         return Plan(**common)
@@ -243,6 +396,10 @@ def compile_plan(mapping: Mapping) -> Plan:
         for i, spec in enumerate(data.get("sheets", []))
     )
     return Plan(**common, ocid_prefix=data["ocid"]["prefix"], main=main, sheets=sheets)
+
+
+def _folded(values: list) -> frozenset[str]:
+    return frozenset(" ".join(str(v).split()).casefold() for v in values)
 
 
 def _sheet_plan(index: int, name: str, spec: dict, ocid: str, ids: dict) -> SheetPlan:
@@ -261,6 +418,8 @@ def _sheet_plan(index: int, name: str, spec: dict, ocid: str, ids: dict) -> Shee
         item=_item(spec["item"]) if spec.get("item") else None,
         subtables=tuple(_subtable(s) for s in spec.get("subtables", [])),
         release_date=tuple((stage, tuple(names)) for stage, names in spec.get("release_date", {}).items()),
+        derived=tuple(_derived(path, d) for path, d in spec.get("derived", {}).items()),
+        amounts=_amounts(spec["amounts"]) if spec.get("amounts") else None,
     )
 
 
@@ -282,13 +441,18 @@ def column(name: str, spec: dict) -> Column:
     return Column(
         name=name,
         label=spec["label"],
-        keys=(normalize_label(spec["label"]), *(normalize_label(x) for x in spec.get("labels", []))),
+        keys=tuple(dict.fromkeys([label_key(spec["label"]), *(label_key(x) for x in spec.get("labels", []))])),
         type=spec.get("type", "string"),
         required=bool(spec.get("required")),
         targets=tuple(_target(t) for t in _targets(spec)),
-        document=Document(document["in"], document["documentType"], document.get("title")) if document else None,
+        document=Document(
+            document["in"], document["documentType"], Template.of(document["title"]) if document.get("title") else None
+        )
+        if document
+        else None,
         reason=spec.get("reason"),
         use=spec.get("use"),
+        placeholders=_folded(spec.get("placeholders", [])),
     )
 
 
@@ -316,11 +480,27 @@ def _target(spec: dict) -> Target:
 
 
 def _party(spec: dict) -> Party:
+    address = spec.get("address")
     return Party(
         roles=tuple(spec.get("roles", [])),
         name=tuple(tuple(o) if isinstance(o, list) else (o,) for o in spec.get("name", [])),
         rfc=spec.get("rfc"),
         refs=tuple(spec.get("refs", [])),
+        ref=tuple(spec.get("ref", [])),
+        address=Address(
+            street=tuple(address.get("street", [])),
+            interior=address.get("interior"),
+            settlement=tuple(address.get("settlement", [])),
+            locality=address.get("locality"),
+            municipality=address.get("municipality"),
+            region=address.get("region"),
+            postal_code=address.get("postal_code"),
+            country=address.get("country"),
+            foreign_street=tuple(address.get("foreign_street", [])),
+            foreign_city=address.get("foreign_city"),
+        )
+        if address
+        else None,
     )
 
 
@@ -329,7 +509,9 @@ def _item(spec: dict) -> Item:
     fields = []
     for path, source in spec.get("fields", {}).items():
         parts = tuple(path.split("/"))
-        if isinstance(source, dict):
+        if isinstance(source, dict) and "join" in source:
+            fields.append(ItemField(parts, join=tuple(source["join"])))
+        elif isinstance(source, dict):
             fields.append(ItemField(parts, const=source["const"]))
         elif "{" in source:  # a template over the row's values
             fields.append(ItemField(parts, template=Template.of(source)))
@@ -343,6 +525,7 @@ def _item(spec: dict) -> Item:
         fields=tuple(fields),
         party_in=tuple(spec["party_in"].split("/")) if spec.get("party_in") else None,
         party_ref=tuple(spec["party_ref"].split("/")) if spec.get("party_ref") else None,
+        unique=bool(spec.get("unique")),
     )
 
 
@@ -354,4 +537,27 @@ def _subtable(spec: dict) -> Subtable:
         columns=_columns(spec["columns"]),
         party=_party(spec["party"]) if spec.get("party") else None,
         item=_item(spec["item"]) if spec.get("item") else None,
+        extension=spec.get("extension"),
+    )
+
+
+def _derived(path: str, spec: dict) -> Derived:
+    return Derived(
+        path=path,
+        parts=tuple(path.split("/")),
+        first=tuple(spec.get("first", [])),
+        template=Template.of(spec["template"]) if spec.get("template") else None,
+    )
+
+
+def _amounts(spec: dict) -> Amounts:
+    currency = spec.get("currency", {})
+    return Amounts(
+        total=spec.get("total"),
+        minimum=spec.get("minimum"),
+        maximum=spec.get("maximum"),
+        currency=currency.get("column"),
+        currencies=MappingProxyType({normalize_label(k): v for k, v in currency.get("map", {}).items()}),
+        default_currency=currency.get("default", "MXN"),
+        into=tuple(tuple(p.split("/")) for p in spec.get("into", [])),
     )
