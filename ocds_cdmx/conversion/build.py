@@ -22,7 +22,20 @@ from typing import Any
 
 from ..core.errors import ValueProblem
 from ..core.ocds import ROLE_STAGE, STAGES, iter_references
-from .plan import PARTY_SECTION, Address, Amounts, Column, Document, Item, Party, Plan, SheetPlan, Subtable, Target
+from .plan import (
+    ESSENTIALS,
+    PARTY_SECTION,
+    Address,
+    Amounts,
+    Column,
+    Document,
+    Item,
+    Party,
+    Plan,
+    SheetPlan,
+    Subtable,
+    Target,
+)
 from .values import cast, is_blank, normalize_label, to_string
 
 _OCID_CLEAN = re.compile(r"[\s/\\]+")
@@ -481,9 +494,9 @@ class Builder:
 
     # -- what a process lacks ------------------------------------------------------------------------
     def missing(self, process: Process) -> list[str]:
-        """The essentials (of the mapping's) that a process came out without."""
-        declared = {name for name, _ in self.plan.essentials}
-        if not declared or process.first is None:
+        """The essentials that a process came out without (all of them are checked when the mapping
+        names any: a layout without an RFC column still gives processes without an RFC)."""
+        if not self.plan.essentials or process.first is None:
             return []
         tender = process.body.get("tender", {})
         have = {"method": "procurementMethod" in tender, "category": "mainProcurementCategory" in tender}
@@ -496,7 +509,7 @@ class Builder:
                 for o in itertools.chain(process.contracts.values(), process.awards.values())
             )
             have["contract_date"] = any("dateSigned" in c for c in process.contracts.values())
-        return [name for name, _ in self.plan.essentials if have.get(name) is False]
+        return [name for name in ESSENTIALS if have.get(name) is False]
 
     # -- where a value came from ---------------------------------------------------------------------
     def locate(self, release: dict, path: list[str]) -> Cell | None:

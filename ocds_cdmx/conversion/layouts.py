@@ -96,12 +96,14 @@ def format_id(rows: list[tuple[int, list[Any]]]) -> str | None:
     return None
 
 
-def _form(header_row: int | None, found_id: str | None, kind: str) -> str:
+def _form(header_row: int | None, found_id: str | None) -> str:
+    """``template`` (row 1 a format id, labels on row 7), ``download`` (a metadata block above the
+    header) or ``export`` (the header on row 1)."""
     if found_id and header_row == 7:
-        return "upload template"
+        return "template"
     if header_row is not None and header_row > 1:
-        return "public download"
-    return "export (header on row 1)" if kind == ".csv" else "sheet (header on row 1)"
+        return "download"
+    return "export"
 
 
 def detect(book: Workbook, plans: tuple[Plan, ...] | None = None) -> list[LayoutFound]:
@@ -125,7 +127,7 @@ def detect(book: Workbook, plans: tuple[Plan, ...] | None = None) -> list[Layout
                 score=round(result.score, 3),
                 header_row=result.header_row,
                 format_id=found_id,
-                form=_form(result.header_row, found_id, book.kind),
+                form=_form(result.header_row, found_id),
             )
         )
         if found_id and found_id in formats:

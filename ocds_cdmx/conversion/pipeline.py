@@ -329,8 +329,8 @@ def _read_ocds_paths(
 
     unflattener = Unflattener(profile.release_schema, warn)
     if Path(source).is_dir():
-        # A folder of CSV files, one per sheet, as flattentool writes them: the releases first.
-        files = sorted(Path(source).glob("*.csv"), key=lambda p: (p.stem != "releases", p.name))
+        # A folder of CSV files, one per sheet, read in flattentool's order: by name.
+        files = sorted(Path(source).glob("*.csv"), key=lambda p: p.stem)
         for path in files:
             with Workbook(path, options.encoding) as book:
                 _unflatten_sheets(book, unflattener, result)
@@ -341,8 +341,11 @@ def _read_ocds_paths(
 
 
 def _unflatten_sheets(book: Workbook, unflattener: Unflattener, result: ConvertResult) -> None:
+    # Every sheet is read, hidden ones too, as flattentool does; but not the "Meta" sheet, whose package
+    # metadata (read by the Review Tool through flattentool's metatab) is left to the options: said.
     for sheet in book.sheets():
-        if sheet.hidden or normalize_label(sheet.name) == "meta":  # flattentool's metadata sheet
+        if normalize_label(sheet.name) == "meta":
+            result.findings.add("sheet_ignored", (Key(sheet.name),), None, sheet=sheet.name)
             continue
         rows = sheet.rows()
         first = next(rows, None)

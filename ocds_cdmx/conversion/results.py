@@ -75,7 +75,7 @@ class LayoutFound:
     header_row: int | None = None
     #: The format id on row 1 (upload templates), if any.
     format_id: str | None = None
-    #: ``upload template``, ``public download``, ``export`` (header on row 1).
+    #: ``template`` (the upload template), ``download`` (the public download), ``export`` (header on row 1).
     form: str = ""
 
     def as_dict(self) -> dict:

@@ -85,6 +85,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "nothing_to_report": (INFO, "convert"),
     "open_ended_contract": (INFO, "convert"),
     "placeholder_value": (INFO, "convert"),
+    "sheet_ignored": (WARNING, "convert"),
 }
 
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}

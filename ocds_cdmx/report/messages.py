@@ -393,6 +393,10 @@ FINDINGS: dict[str, tuple[str, str]] = {
         N_("A value of '{field}' says there is nothing: it was left out"),
         N_("Nothing to do; a blank cell says the same."),
     ),
+    "sheet_ignored": (
+        N_("The sheet {sheet} holds package metadata, which is not read"),
+        N_("The package's metadata come from the mapping and the options (--uri, --published-date)."),
+    ),
     "upgrade_party_differs": (
         N_("While upgrading from OCDS 1.0, one organization ({value}) had different details in different roles"),
         N_("The details first seen were kept in 'parties'. Check the organization's data in the original release."),
@@ -501,6 +505,9 @@ TEXTS: dict[str, str] = {
     "sheet_counts": N_(
         "{sheet}: {read} read, {converted} converted, {rejected} rejected, {blank} blank, {nothing} with nothing to report"
     ),
+    "form_template": N_("upload template"),
+    "form_download": N_("public download"),
+    "form_export": N_("export with the header on row 1"),
     "cell_location": N_("{file}, sheet {sheet}, cell {cell} ({label})"),
     "row_location": N_("{file}, sheet {sheet}, row {row}"),
     "validation_summary": N_("Output checked with cdmx validate: {errors} errors, {warnings} warnings."),

@@ -74,13 +74,12 @@ def _write_groups(
         title, advice = finding_text(group.check, group.params, group.field, lang, first_value)
         label = text(f"severity_{group.severity}", lang)
         times = text("occurrences", lang, count=group.count)
+        where = f"{group.field}, {times}" if group.field else times
         if rich:
             style = "red" if group.severity == ERROR else "yellow"
-            console.print(
-                f"\n[bold {style}]{label}[/] [bold]{escape(title)}[/] [dim]({escape(group.field)}, {times})[/]"
-            )
+            console.print(f"\n[bold {style}]{label}[/] [bold]{escape(title)}[/] [dim]({escape(where)})[/]")
         else:
-            console.print(f"\n[{label}] {title} ({group.field}, {times})", markup=False, highlight=False)
+            console.print(f"\n[{label}] {title} ({where})", markup=False, highlight=False)
         for loc in group.locations[:SHOWN_LOCATIONS]:
             value = "" if loc.value is None else f" = {json.dumps(loc.value, ensure_ascii=False)[:80]}"
             if loc.where and loc.where.get("sheet"):
@@ -182,7 +181,7 @@ def write_convert_text(result: ConvertResult, lang: str, console: Console) -> No
             lang,
             format=layout.format,
             layout=layout.name,
-            form=layout.form or "-",
+            form=text(f"form_{layout.form}", lang) if layout.form else "-",
             row=layout.header_row,
             mapping=result.mapping,
             score=f"{layout.score:.0%}",
