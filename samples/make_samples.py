@@ -1001,6 +1001,12 @@ TABLES_2017_AD = {
 }  # fmt: skip
 
 
+TABLES_2017_LP = {
+    "Tabla 217190": ["ID", "Nombre(s)", "Primer apellido", "Segundo apellido", "Razón social"],
+    "Tabla 217191": ["ID", "Nombre(s)", "Primer apellido", "Segundo apellido", "Denominación o razón social"],
+}
+
+
 def _aligned(columns: list[tuple[str, str, str]], mapping: str, values: dict) -> list:
     """One row of ``columns`` from ``values`` keyed by the mapping's column names: every name must be
     the name of a column whose label is in the layout (so a mapping that lost a label fails here)."""
@@ -1327,6 +1333,32 @@ def rows_2017() -> tuple[list[dict], dict[str, list[list]]]:
     return rows, tables
 
 
+def columns_2017_lp() -> list[tuple[str, str, str]]:
+    """The 2015–2017 tenders' layout, in the order of the mapping (made from the same criteria)."""
+    from ocds_cdmx.conversion.mapping import load
+
+    data = load("transparencia-licitaciones-2015").data
+    keys = {sub["key"]: str(217190 + i) for i, sub in enumerate(data["subtables"])}
+    return [(keys.get(name, ""), "10" if name in keys else "1", column["label"]) for name, column in data["columns"].items()]
+
+
+def rows_2017_lp() -> tuple[list[dict], dict[str, list[list]]]:
+    """The 2015–2017 layout (tenders): the chosen contractor in a sub-table."""
+    rows = [
+        {"ejercicio": 2017, "periodo": "Abril-Junio", "tipo_procedimiento": "Licitación pública", "materia": "Obra pública",
+         "expediente": "SOBSE-LP-0154-2017", "fecha_convocatoria": "03/04/2017",
+         "descripcion": "Construcción de la ciclovía Eje 7 Sur", "proposiciones": 1, "contratistas": 1,
+         "razones_eleccion": "Propuesta solvente más baja", "contrato": "SOBSE-OP-0154-2017",
+         "fecha_contrato": "15/05/2017", "monto_con_impuestos": 12500000, "moneda": "Peso mexicano",
+         "plazo_inicio": "22/05/2017", "plazo_fin": "30/11/2017", "fecha_actualizacion": "10/07/2017",
+         "hubo_convenios": "No"},
+    ]  # fmt: skip
+    contractors = [[1, None, None, None, "Ciclovías del Valle, S.A. de C.V."]]
+    tables = {"Tabla 217190": contractors, "Tabla 217191": [[1, None, None, None, "Ciclovías del Valle, S.A. de C.V."],
+                                                             [1, None, None, None, "Urbanizadora Sur, S.A."]]}  # fmt: skip
+    return rows, tables
+
+
 def _cells(sheet, values: list) -> None:
     """Append a row; dates as date cells, shown as the platform's templates show them."""
     sheet.append(values)
@@ -1442,6 +1474,7 @@ def layout_samples() -> dict[str, tuple]:
         ("a69_f28_a_2023T2", "52273", COLUMNS_52273, TABLES_52273, "transparencia-licitaciones-2021", rows_52273),
         ("28_LGT_Art_70_Fr_XXVIII_2024T3", "59483", COLUMNS_59483, TABLES_59483, "transparencia-2024", rows_59483),
         ("LGTA70FXXVIIIB_2017T2", "", COLUMNS_2017_AD, TABLES_2017_AD, "transparencia-adjudicaciones-2015", rows_2017),
+        ("LGTA70FXXVIIIA_2017T2", "", columns_2017_lp(), TABLES_2017_LP, "transparencia-licitaciones-2015", rows_2017_lp),
     ):
         rows, table_rows = make()
         aligned = [_aligned(columns, mapping, row) for row in rows]

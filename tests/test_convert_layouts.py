@@ -71,6 +71,7 @@ def _supplier(release: dict) -> dict:
         ("28_LGT_Art_70_Fr_XXVIII_2024T3_descarga.xlsx", "transparencia-2024", "59483", "download", 7),
         ("28_LGT_Art_70_Fr_XXVIII_2024T3_exportacion.csv", "transparencia-2024", "59483", "export", 7),
         ("LGTA70FXXVIIIB_2017T2.xlsx", "transparencia-adjudicaciones-2015", "2017-AD", "export", 2),
+        ("LGTA70FXXVIIIA_2017T2.xlsx", "transparencia-licitaciones-2015", "2017-LP", "export", 1),
     ],
 )
 def test_without_a_mapping_the_layout_picks_it(sample, mapping, fmt, form, processes):
@@ -430,3 +431,11 @@ def test_every_column_of_the_2021_2024_layouts_is_mapped_or_explained(fmt, name)
         assert [x for x in table_labels if label_key(x) not in sub_keys] == [], table_labels
     for spec in data["columns"].values():
         assert spec.get("field") or spec.get("fields") or spec.get("document") or spec.get("use") or spec.get("reason")
+
+
+def test_every_bundled_mapping_checks_against_ocds_offline():
+    from ocds_cdmx.conversion.mapping import BUNDLED
+
+    for path in sorted(BUNDLED.glob("*.yaml")):
+        checked = CliRunner().invoke(main, ["mappings", "check", str(path), "--schema-dir", str(OCDS), "--offline"])
+        assert checked.exit_code == 0, (path.name, checked.stderr)

@@ -127,6 +127,15 @@ class Builder:
         self.sources: dict[tuple[int, Any], Cell] = {}
         self._aliases: dict[int, int] = {}
         self._kept: list[Any] = []
+        # Placeholders are short: a longer cell (spaces around it allowed) is not one.
+        every = [
+            *plan.placeholders,
+            *(p for sheet in plan.sheets for c in sheet.columns.values() for p in c.placeholders),
+        ]
+        if plan.main is not None:
+            every += [p for c in plan.main.columns.values() for p in c.placeholders]
+            every += [p for sub in plan.main.subtables for c in sub.columns.values() for p in c.placeholders]
+        self._longest = max(map(len, every), default=0) + 8
 
     # -- values --------------------------------------------------------------------------------------
     def is_nothing(self, value: Any) -> bool:
@@ -141,7 +150,7 @@ class Builder:
 
     def _placeholder(self, value: Any, column: Column) -> bool:
         if value.__class__ is str:
-            if len(value) > 60:
+            if len(value) > self._longest:  # most cells: longer than any placeholder
                 return False
             folded = " ".join(value.split()).casefold()
             return folded in self.plan.placeholders or folded in column.placeholders

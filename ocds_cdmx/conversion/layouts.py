@@ -106,13 +106,14 @@ def _form(header_row: int | None, found_id: str | None) -> str:
     return "export"
 
 
-def detect(book: Workbook, plans: tuple[Plan, ...] | None = None) -> list[LayoutFound]:
-    """Every bundled layout scored on the workbook, best first."""
+def detect(book: Workbook, plans: tuple[Plan, ...] | None = None, rows: list | None = None) -> list[LayoutFound]:
+    """Every bundled layout scored on the workbook (or on its main sheet's first ``rows``), best first."""
     plans = layout_plans() if plans is None else plans
-    sheet = main_sheet(book)
-    if sheet is None:
-        return []
-    rows = head(sheet)
+    if rows is None:
+        sheet = main_sheet(book)
+        if sheet is None:
+            return []
+        rows = head(sheet)
     found_id = format_id(rows)
     out = []
     for plan in plans:
@@ -137,8 +138,12 @@ def detect(book: Workbook, plans: tuple[Plan, ...] | None = None) -> list[Layout
     return out
 
 
-def score_plan(book: Workbook, plan: Plan) -> Score:
-    """How well a (given) mapping's main sheet agrees with the workbook's."""
+def score_plan(book: Workbook, plan: Plan, rows: list | None = None) -> Score:
+    """How well a (given) mapping's main sheet agrees with the workbook's (or with ``rows``)."""
     assert plan.main is not None
-    sheet = main_sheet(book, plan.main.sheet.names)
-    return score(plan, head(sheet)) if sheet is not None else Score(0.0, 0, None, 0)
+    if rows is None:
+        sheet = main_sheet(book, plan.main.sheet.names)
+        if sheet is None:
+            return Score(0.0, 0, None, 0)
+        rows = head(sheet)
+    return score(plan, rows)

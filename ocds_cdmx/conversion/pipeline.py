@@ -28,7 +28,7 @@ from ..io.workbook import Workbook
 from ..schema import SchemaStore, load_profile
 from ..validation import validate
 from .build import Builder, Cell
-from .layouts import MIN_SCORE, MISMATCH_MARGIN, detect, layout_plans, score_plan
+from .layouts import MIN_SCORE, MISMATCH_MARGIN, detect, head, layout_plans, main_sheet, score_plan
 from .mapping import Mapping, load
 from .ocds_paths import Unflattener
 from .plan import Plan, compile_plan
@@ -217,7 +217,10 @@ def _ocds_paths(source: Any, options: ConvertOptions) -> bool:
 def _choose(book: Workbook, plan: Plan | None, result: ConvertResult, source: str) -> Plan:
     """The plan to read ``book`` with: the given one, if it fits the workbook's layout, else the
     bundled mapping of that layout (when none is given). Raises an input error otherwise."""
-    found = detect(book)
+    # The first rows of the main sheet, read once for every layout and the given mapping.
+    sheet = main_sheet(book, plan.main.sheet.names if plan is not None and plan.main is not None else ())
+    rows = head(sheet) if sheet is not None else []
+    found = detect(book, rows=rows) if sheet is not None else []
     best = found[0] if found else None
     if plan is None:
         if best is None or best.score < MIN_SCORE:
@@ -227,7 +230,7 @@ def _choose(book: Workbook, plan: Plan | None, result: ConvertResult, source: st
         result.layout = best
         result.picked = True
     else:
-        given = score_plan(book, plan)
+        given = score_plan(book, plan, rows)
         mine = plan.layout.format if plan.layout else None
         if best is not None and best.score >= MIN_SCORE and best.format != mine:
             worse = given.score + MISMATCH_MARGIN < best.score if mine else given.score < MIN_SCORE / 2
