@@ -215,6 +215,8 @@ def _put(obj: dict, steps: list, value: Any) -> None:
     last = len(steps) - 1
     for i in range(last):
         step = steps[i]
+        if step.__class__ is int and node.__class__ is not list:
+            step = str(step)  # a number where an object is (a heading "1"): a key, not an index
         if step.__class__ is int:
             while len(node) <= step:
                 node.append({})
@@ -227,6 +229,8 @@ def _put(obj: dict, steps: list, value: Any) -> None:
                 child = node.setdefault(step + "_", {})
             node = child
     step = steps[last]
+    if step.__class__ is int and node.__class__ is not list:
+        step = str(step)
     if step.__class__ is int:
         while len(node) <= step:
             node.append(None)

@@ -339,6 +339,13 @@ def _read_ocds_paths(
                 _unflatten_sheets(book, unflattener, result)
         return unflattener.releases
     with Workbook(source, options.encoding) as book:
+        if not _ocds_paths(source, options):
+            # Not OCDS paths: a transparency-platform workbook given -m ocds-template, say.
+            found = detect(book)
+            if found and found[0].score >= MIN_SCORE:
+                best = found[0]
+                raise ColumnsError("mapping_mismatch", str(source), mapping=plan.name, format=best.format,
+                                   layout=best.name, use=best.mapping, score="0%", best=f"{best.score:.0%}")  # fmt: skip
         _unflatten_sheets(book, unflattener, result)
     return unflattener.releases
 
