@@ -1339,7 +1339,9 @@ def columns_2017_lp() -> list[tuple[str, str, str]]:
 
     data = load("transparencia-licitaciones-2015").data
     keys = {sub["key"]: str(217190 + i) for i, sub in enumerate(data["subtables"])}
-    return [(keys.get(name, ""), "10" if name in keys else "1", column["label"]) for name, column in data["columns"].items()]
+    return [
+        (keys.get(name, ""), "10" if name in keys else "1", column["label"]) for name, column in data["columns"].items()
+    ]
 
 
 def rows_2017_lp() -> tuple[list[dict], dict[str, list[list]]]:
@@ -1474,7 +1476,14 @@ def layout_samples() -> dict[str, tuple]:
         ("a69_f28_a_2023T2", "52273", COLUMNS_52273, TABLES_52273, "transparencia-licitaciones-2021", rows_52273),
         ("28_LGT_Art_70_Fr_XXVIII_2024T3", "59483", COLUMNS_59483, TABLES_59483, "transparencia-2024", rows_59483),
         ("LGTA70FXXVIIIB_2017T2", "", COLUMNS_2017_AD, TABLES_2017_AD, "transparencia-adjudicaciones-2015", rows_2017),
-        ("LGTA70FXXVIIIA_2017T2", "", columns_2017_lp(), TABLES_2017_LP, "transparencia-licitaciones-2015", rows_2017_lp),
+        (
+            "LGTA70FXXVIIIA_2017T2",
+            "",
+            columns_2017_lp(),
+            TABLES_2017_LP,
+            "transparencia-licitaciones-2015",
+            rows_2017_lp,
+        ),
     ):
         rows, table_rows = make()
         aligned = [_aligned(columns, mapping, row) for row in rows]
