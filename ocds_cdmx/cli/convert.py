@@ -16,8 +16,9 @@ from .common import ProgressLine, lang_option, language, report_console, report_
 @click.command("convert")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(), metavar="FILE [MORE…]")
 @click.option(
-    "-m", "--mapping", required=True, metavar="MAPPING",
-    help="The agency's mapping: a .yaml file or a bundled name (cdmx mappings list).",
+    "-m", "--mapping", default=None, metavar="MAPPING",
+    help="The agency's mapping: a .yaml file or a bundled name (cdmx mappings list). "
+    "Default: the bundled mapping of the layout the workbook has.",
 )  # fmt: skip
 @click.option(
     "-o", "--output", default="-", show_default=True, metavar="PATH",
@@ -37,14 +38,15 @@ from .common import ProgressLine, lang_option, language, report_console, report_
 @click.option("--no-validate", is_flag=True, help="Do not check the output with cdmx validate.")
 @click.option(
     "--rejects", type=click.Path(dir_okay=False), default=None, metavar="FILE.csv",
-    help="Write the rows that were not converted (file, sheet, row, reason) to this CSV file.",
+    help="Write the rows that were not converted and the values that could not be read (file, sheet, row, "
+    "column, cell, label, value, reason) to this CSV file.",
 )  # fmt: skip
 @report_option
 @schema_options
 @lang_option
 def convert_command(
     sources: tuple[str, ...],
-    mapping: str,
+    mapping: str | None,
     output: str,
     no_validate: bool,
     report_fmt: str,
@@ -55,11 +57,13 @@ def convert_command(
 
     FILE is an .xlsx, .xlsm, .xls, .ods or .csv file with the mapping's main sheet (for ocds-template,
     also a folder of CSV files, one per sheet); MORE are files with the mapping's other sheets (e.g. the
-    PAAAPS programme or the CLC payment orders for finanzas). Every row is converted or reported with
-    its reason; the output is checked with cdmx validate before it is written.
+    PAAAPS programme or the CLC payment orders for finanzas). Without -m, the layout of the workbook
+    (its labels) picks the bundled mapping, and the report says which. Every row is converted or
+    reported with its reason; the output is checked with cdmx validate before it is written.
 
     \b
     Examples:
+      cdmx convert 28_LGT_Art_70_Fr_XXVIII_2024T3.xlsx -o 2024T3.json
       cdmx convert A121Fr30B_2024T3.xlsx -m transparencia-adjudicaciones -o saf-2024T3.json
       cdmx convert A121Fr30B.xlsx paaaps.xlsx clc.csv -m finanzas --rejects rechazos.csv -o saf.json
     """

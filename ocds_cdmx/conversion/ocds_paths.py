@@ -104,12 +104,14 @@ def cast(value: Any, kind: str | None) -> tuple[Any, str | None]:
         except ValueError:
             return value, "integer"
     if kind == "boolean":
-        if isinstance(value, bool):
-            return value, None
-        text = str(value).strip().lower()
-        if text in ("true", "false"):
-            return text == "true", None
-        return value, "boolean"
+        # flattentool's convert_type: "true"/"1" and "false"/"0", in any case, untrimmed; anything else
+        # is kept as text, with a warning.
+        text = str(value)
+        if text.lower() in ("true", "1"):
+            return True, None
+        if text.lower() in ("false", "0"):
+            return False, None
+        return text, "boolean"
     if kind == "array":
         if isinstance(value, str):
             return [part.split(",") if "," in part else part for part in value.split(";")], None
@@ -121,7 +123,11 @@ def cast(value: Any, kind: str | None) -> tuple[Any, str | None]:
 
 
 class Unflattener:
-    """Collects rows from OCDS-path sheets into releases, in the order they first appear."""
+    """Collects rows from OCDS-path sheets into releases, in the order they first appear.
+
+    As flattentool does: rows with the same ``ocid`` and ``id``, in any sheet, are one release; a row
+    with an ``ocid`` but no ``id`` is a release of its own, listed after the OCID's releases with ids.
+    """
 
     def __init__(self, schema: dict, warn: Warn, root_id: str = "ocid") -> None:
         self.types = field_types(schema)
@@ -130,11 +136,17 @@ class Unflattener:
         self.root_id = root_id
         # Releases grouped by OCID in order of first appearance, as flattentool outputs them.
         self.groups: dict[Any, dict[Any, dict]] = {}
+        # Rows without an id, by OCID: each is a release.
+        self.without_id: dict[Any, list[dict]] = {}
 
     @property
     def releases(self) -> list[dict]:
-        """The releases, grouped by OCID."""
-        return [release for group in self.groups.values() for release in group.values()]
+        """The releases, grouped by OCID: those with an id, then those without."""
+        return [
+            release
+            for root, group in self.groups.items()
+            for release in [*group.values(), *self.without_id.get(root, [])]
+        ]
 
     def sheet(self, name: str, header: list[Any], rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, int, int]:
         """Add a sheet's rows; returns (read, converted, blank)."""
@@ -174,8 +186,12 @@ class Unflattener:
                 blank += 1
                 continue
             root = obj.get(root_id)
-            key = (root, obj.get("id"))
             group = self.groups.setdefault(_hashable(root), {})
+            if "id" not in obj:
+                self.without_id.setdefault(_hashable(root), []).append(obj)
+                converted += 1
+                continue
+            key = (root, obj["id"])
             target = group.get(_hashable(key))
             if target is None:
                 group[_hashable(key)] = obj
@@ -199,6 +215,8 @@ def _put(obj: dict, steps: list, value: Any) -> None:
     last = len(steps) - 1
     for i in range(last):
         step = steps[i]
+        if step.__class__ is int and node.__class__ is not list:
+            step = str(step)  # a number where an object is (a heading "1"): a key, not an index
         if step.__class__ is int:
             while len(node) <= step:
                 node.append({})
@@ -211,6 +229,8 @@ def _put(obj: dict, steps: list, value: Any) -> None:
                 child = node.setdefault(step + "_", {})
             node = child
     step = steps[last]
+    if step.__class__ is int and node.__class__ is not list:
+        step = str(step)
     if step.__class__ is int:
         while len(node) <= step:
             node.append(None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from ..core.errors import CdmxError
+from ..core.errors import CdmxError, ColumnsError
 from ..core.findings import Findings, Key
 from ..core.options import ConvertOptions, with_fields
 from ..io.output import AtomicFile, PackageWriter, atomic_writer, is_stdout, output_name
@@ -27,16 +28,18 @@ from ..io.workbook import Workbook
 from ..schema import SchemaStore, load_profile
 from ..validation import validate
 from .build import Builder, Cell
+from .layouts import MIN_SCORE, MISMATCH_MARGIN, detect, head, layout_plans, main_sheet, score_plan
 from .mapping import Mapping, load
 from .ocds_paths import Unflattener
+from .plan import Plan, compile_plan
 from .reader import Cells, Reader
-from .results import ConvertResult, SheetCount
+from .results import ConvertResult, LayoutFound, Reject, SheetCount
 from .values import normalize_label, plain
 
 
 def convert(
     source: str | os.PathLike | Iterable[str | os.PathLike],
-    mapping: str | os.PathLike | Mapping,
+    mapping: str | os.PathLike | Mapping | None = None,
     output: str | os.PathLike | IO[str] | None = None,
     options: ConvertOptions | None = None,
     *,
@@ -49,11 +52,14 @@ def convert(
     whose others hold the mapping's other ``sheets`` (a programme, payment orders, works progress).
 
     ``mapping`` is a path, a bundled mapping's name (``transparencia-adjudicaciones``) or a loaded
-    :class:`~ocds_cdmx.conversion.mapping.Mapping`. ``output`` is a path (written atomically), ``"-"``
-    (standard output), a text stream, or ``None`` to convert and report without writing. ``options``
-    (or its fields as keyword arguments: ``fmt=``, ``published_date=``…) are a
-    :class:`~ocds_cdmx.core.options.ConvertOptions`. The package is checked with the ``cdmx validate``
-    engine unless ``validate_output`` is false; its result is ``result.validation``.
+    :class:`~ocds_cdmx.conversion.mapping.Mapping`; ``None`` picks the bundled mapping of the layout the
+    workbook has (``result.mapping``, ``result.layout``). A mapping for another layout than the
+    workbook's is an input error that names the layout found and the mapping to use. ``output`` is a
+    path (written atomically), ``"-"`` (standard output), a text stream, or ``None`` to convert and
+    report without writing. ``options`` (or its fields as keyword arguments: ``fmt=``,
+    ``published_date=``…) are a :class:`~ocds_cdmx.core.options.ConvertOptions`. The package is checked
+    with the ``cdmx validate`` engine unless ``validate_output`` is false; its result is
+    ``result.validation``, every problem located at the cell its value came from.
     """
     options = with_fields(ConvertOptions, options, fields)
     result = ConvertResult(findings=Findings(options.max_locations))
@@ -62,36 +68,43 @@ def convert(
     else:
         more = []
     try:
-        loaded = mapping if isinstance(mapping, Mapping) else load(mapping)
+        if mapping is None and _ocds_paths(source, options):
+            mapping = "ocds-template"
+        loaded = mapping if isinstance(mapping, Mapping) or mapping is None else load(mapping)
     except CdmxError as e:
         result.input_errors.append(e)
         return result
-    data = loaded.data
+    plan = compile_plan(loaded) if loaded is not None else None
     result.findings.source = str(source)
-    if data.get("mode") == "ocds-paths":
+    if plan is not None and plan.mode == "ocds-paths":
+        result.mapping = plan.name
         try:
-            releases = _read_ocds_paths(source, result, data, options)
+            releases = _read_ocds_paths(source, result, plan, options)
         except CdmxError as e:
             result.input_errors.append(e)
             return result
-        return _finish(result, data, releases, source, output, options)
+        return _finish(result, plan, releases, source, output, options)
 
     findings = result.findings
 
     def report(check: str, cell: Cell, params: dict) -> None:
         # The label is the field: it may hold "/" ("y/o"), which paths use as separator.
         path = (Key(cell.sheet), Key(f"{cell.row}"), cell.label)
-        findings.add(check, path, plain(cell.value), field=cell.label, **params)
+        value = plain(cell.value)
+        findings.add_at(check, path, cell.where(), value, field=cell.label, **params)
+        if check in VALUE_REJECTS:
+            result.rejects.append(Reject(cell.source, cell.sheet, cell.row, check, cell.column, cell.label, value))
 
-    builder = Builder(loaded, report)
     with tempfile.TemporaryDirectory(prefix="cdmx-convert-") as scratch:
         # Rows are grouped by OCID on disk, so that memory does not grow with the workbook.
         rows = KeyedStore(os.path.join(scratch, "rows.sqlite"))
         subs = KeyedStore(os.path.join(scratch, "subrows.sqlite"))
-        reader = Reader(data, builder, result, rows, subs, progress)
         try:
             try:
                 with Workbook(source, options.encoding) as book:
+                    plan = _choose(book, plan, result, str(source))
+                    builder = Builder(plan, report)
+                    reader = Reader(plan, builder, result, rows, subs, progress)
                     reader.workbook(book, str(source), main_sheet=True)
                 for other in more:
                     with Workbook(other, options.encoding) as book:
@@ -99,36 +112,167 @@ def convert(
             except CdmxError as e:
                 result.input_errors.append(e)
                 return result
+            main = plan.main
+            assert main is not None
+            written: list[str] = []  # the OCID of every release written, in order
+
+            def add_rows(target: Builder, ocid: str, stored: list) -> None:
+                for spec_index, sheet_key, number, raw in stored:
+                    spec = main if spec_index < 0 else plan.sheets[spec_index]
+                    cells = Cells(sheet_key, number, reader.columns[sheet_key], raw)
+                    target.add_row(ocid, raw, cells, reader.subrows, spec)
 
             def releases() -> Iterator[dict]:
                 for ocid, stored in rows.groups():
                     builder.processes.clear()
-                    for spec_index, sheet_key, number, raw in stored:
-                        spec = None if spec_index < 0 else data["sheets"][spec_index]
-                        cells = Cells(sheet_key, number, reader.labels[sheet_key], raw)
-                        builder.add_row(ocid, raw, cells, reader.subrows, spec)
+                    add_rows(builder, ocid, stored)
+                    for process in builder.processes.values():
+                        _report_missing(builder, process, findings)
                     result.ocids += 1
-                    yield from builder.releases(options.release_date)
+                    for release in builder.releases(options.release_date):
+                        written.append(ocid)
+                        yield release
 
-            finished = _finish(result, data, releases(), source, output, options)
-            reader.report_subtables()
-            return finished
+            def locate(validation: Any) -> None:
+                """Every problem of the package at the cell its value came from: the processes with
+                problems are built again, remembering where each value came from."""
+                built: dict[str, tuple[Builder, list[dict]]] = {}
+                for group in validation.findings.groups.values():
+                    for location in group.locations:
+                        match = _RELEASE_PATH.match(location.path)
+                        if not match or int(match.group(1)) >= len(written):
+                            continue
+                        index = int(match.group(1))
+                        ocid = written[index]
+                        if ocid not in built:
+                            tracker = Builder(plan, lambda *_: None, track=True)
+                            with _quiet(reader):
+                                add_rows(tracker, ocid, rows.get(ocid))
+                            built[ocid] = (tracker, list(tracker.releases(options.release_date)))
+                        tracker, made = built[ocid]
+                        first = index
+                        while first > 0 and written[first - 1] == ocid:
+                            first -= 1
+                        if index - first >= len(made):
+                            continue
+                        rest = match.group(2)
+                        cell = tracker.locate(made[index - first], rest.split("/") if rest else [])
+                        if cell is None and tracker.processes.get(ocid) and tracker.processes[ocid].first:
+                            cell = tracker.processes[ocid].first.first()
+                        if cell is not None:
+                            location.where = cell.where()
+
+            return _finish(
+                result, plan, releases(), source, output, options, after_write=reader.report_subtables, locate=locate
+            )
         finally:
             rows.close()
             subs.close()
 
 
+#: The columns of the ``--rejects`` file.
+REJECT_COLUMNS = ("file", "sheet", "row", "column", "cell", "label", "value", "reason")
+#: The checks whose cell is also listed in ``--rejects``: values that could not be read.
+VALUE_REJECTS = frozenset({"value_unreadable", "value_not_in_map"})
+_RELEASE_PATH = re.compile(r"^(?:releases/)?(\d+)(?:/(.*))?$")
+
+
+class _quiet:
+    """Sub-table lookups of a second build do not count again as missing or dangling."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+
+    def __enter__(self) -> None:
+        self.saved = (dict(self.reader.missing), {k: list(v) for k, v in self.reader.dangling.items()})
+
+    def __exit__(self, *exc: object) -> None:
+        self.reader.missing, self.reader.dangling = self.saved
+
+
+def _report_missing(builder: Builder, process: Any, findings: Findings) -> None:
+    """A process that came out without one of its essentials: a warning at its first row."""
+    missing = builder.missing(process)
+    if missing:
+        cell = process.first.first()
+        findings.add_at(
+            "essential_missing", (Key(cell.sheet), Key(str(cell.row))), cell.where(), process.ocid,
+            missing=", ".join(missing),
+        )  # fmt: skip
+
+
+def _ocds_paths(source: Any, options: ConvertOptions) -> bool:
+    """Whether a file's headers are OCDS paths (``ocid``, ``id``, ``tender/id``…), as flattentool and
+    OCP's templates write them: a folder of CSV files, or a first row that starts with ``ocid``."""
+    path = Path(str(source))
+    if path.is_dir():
+        return True
+    with Workbook(path, options.encoding) as book:
+        sheets = [s for s in book.sheets() if not s.hidden]
+        first = next(iter(sheets[0].rows()), None) if sheets else None
+    labels = {str(v).strip() for v in (first[1] if first else []) if v is not None}
+    return "ocid" in labels and ("id" in labels or any("/" in label for label in labels))
+
+
+def _choose(book: Workbook, plan: Plan | None, result: ConvertResult, source: str) -> Plan:
+    """The plan to read ``book`` with: the given one, if it fits the workbook's layout, else the
+    bundled mapping of that layout (when none is given). Raises an input error otherwise."""
+    # The first rows of the main sheet, read once for every layout and the given mapping.
+    sheet = main_sheet(book, plan.main.sheet.names if plan is not None and plan.main is not None else ())
+    rows = head(sheet) if sheet is not None else []
+    found = detect(book, rows=rows) if sheet is not None else []
+    best = found[0] if found else None
+    if plan is None:
+        if best is None or best.score < MIN_SCORE:
+            candidates = ", ".join(f"{f.mapping} ({f.score:.0%})" for f in found[:3]) or "-"
+            raise ColumnsError("layout_unknown", source, candidates=candidates)
+        plan = next(p for p in layout_plans() if p.name == best.mapping)
+        result.layout = best
+        result.picked = True
+    else:
+        given = score_plan(book, plan, rows)
+        mine = plan.layout.format if plan.layout else None
+        if best is not None and best.score >= MIN_SCORE and best.format != mine:
+            worse = given.score + MISMATCH_MARGIN < best.score if mine else given.score < MIN_SCORE / 2
+            if worse:
+                raise ColumnsError(
+                    "mapping_mismatch", source, mapping=plan.name, format=best.format, layout=best.name,
+                    use=best.mapping, score=f"{given.score:.0%}", best=f"{best.score:.0%}",
+                )  # fmt: skip
+        same = next((f for f in found if mine and f.format == mine), None)
+        result.layout = same or LayoutFound(
+            mapping=plan.name,
+            format=mine or "",
+            name=plan.layout.name if plan.layout else plan.title,
+            score=round(given.score, 3),
+            header_row=given.header_row,
+            format_id=best.format_id if best else None,
+        )
+    result.mapping = plan.name
+    layout = result.layout
+    known = {plan.layout.format, *plan.layout.formats} if plan.layout else set()
+    if layout is not None and layout.format_id and known and layout.format_id not in known:
+        result.findings.add(
+            "layout_mismatch", ("A1",), layout.format_id, format=plan.layout.format, layout=plan.layout.name
+        )
+    return plan
+
+
 def _finish(
     result: ConvertResult,
-    data: dict,
+    plan: Plan,
     releases: Iterable[dict],
     source: str | os.PathLike,
     output: str | os.PathLike | IO[str] | None,
     options: ConvertOptions,
+    *,
+    after_write: Callable[[], None] | None = None,
+    locate: Callable[[Any], None] | None = None,
 ) -> ConvertResult:
     """Package and write the releases as they come, then validate the file (streamed, like
-    ``cdmx validate``) and put it in place."""
-    package = _package(data, options.uri or f"urn:ocds-cdmx:{Path(str(source)).stem}", options.published_date)
+    ``cdmx validate``) and put it in place. ``after_write`` runs once every release is written;
+    ``locate`` gets the validation's result to point its problems at cells."""
+    package = _package(plan, options.uri or f"urn:ocds-cdmx:{Path(str(source)).stem}", options.published_date)
     to_file = isinstance(output, str | os.PathLike) and not is_stdout(output)
     # A file is written beside its target; standard output, a stream or nothing go through a temporary file.
     if to_file:
@@ -141,6 +285,8 @@ def _finish(
         writer.close()
         result.releases = writer.count
         atomic.close()
+        if after_write is not None:
+            after_write()
         if options.validate_output:
             validation = validate(atomic.tmp, schema_dir=options.schema_dir, offline=options.offline,
                                   max_locations=options.max_locations)  # fmt: skip
@@ -153,12 +299,14 @@ def _finish(
                     location.source = shown
             for summary in validation.sources:
                 summary.source = shown
+            if locate is not None:
+                locate(validation)
             result.validation = validation
         if options.rejects is not None:
             with atomic_writer(options.rejects) as f:
                 rejects = csv.writer(f)
-                rejects.writerow(["file", "sheet", "row", "reason"])
-                rejects.writerows(result.rejects)
+                rejects.writerow(REJECT_COLUMNS)
+                rejects.writerows([r.as_dict()[c] for c in REJECT_COLUMNS] for r in result.rejects)
         if output is None:
             return result
         if to_file:
@@ -173,31 +321,41 @@ def _finish(
 
 
 def _read_ocds_paths(
-    source: str | os.PathLike, result: ConvertResult, data: dict, options: ConvertOptions
+    source: str | os.PathLike, result: ConvertResult, plan: Plan, options: ConvertOptions
 ) -> list[dict]:
     """Every sheet of a workbook whose headers are OCDS paths (flattentool's layout) → releases."""
     store = SchemaStore(options.schema_dir, offline=options.offline)
-    profile = load_profile(store, "1.1", data.get("extensions", []))
+    profile = load_profile(store, "1.1", list(plan.extensions))
 
     def warn(sheet: str, row: int, header: str, value: Any, expected: str) -> None:
         result.findings.add("value_unreadable", (Key(sheet), Key(str(row)), header), plain(value), expected=expected)
 
     unflattener = Unflattener(profile.release_schema, warn)
     if Path(source).is_dir():
-        # A folder of CSV files, one per sheet, as flattentool writes them: the releases first.
-        files = sorted(Path(source).glob("*.csv"), key=lambda p: (p.stem != "releases", p.name))
+        # A folder of CSV files, one per sheet, read in flattentool's order: by name.
+        files = sorted(Path(source).glob("*.csv"), key=lambda p: p.stem)
         for path in files:
             with Workbook(path, options.encoding) as book:
                 _unflatten_sheets(book, unflattener, result)
         return unflattener.releases
     with Workbook(source, options.encoding) as book:
+        if not _ocds_paths(source, options):
+            # Not OCDS paths: a transparency-platform workbook given -m ocds-template, say.
+            found = detect(book)
+            if found and found[0].score >= MIN_SCORE:
+                best = found[0]
+                raise ColumnsError("mapping_mismatch", str(source), mapping=plan.name, format=best.format,
+                                   layout=best.name, use=best.mapping, score="0%", best=f"{best.score:.0%}")  # fmt: skip
         _unflatten_sheets(book, unflattener, result)
     return unflattener.releases
 
 
 def _unflatten_sheets(book: Workbook, unflattener: Unflattener, result: ConvertResult) -> None:
+    # Every sheet is read, hidden ones too, as flattentool does; but not the "Meta" sheet, whose package
+    # metadata (read by the Review Tool through flattentool's metatab) is left to the options: said.
     for sheet in book.sheets():
-        if sheet.hidden or normalize_label(sheet.name) == "meta":  # flattentool's metadata sheet
+        if normalize_label(sheet.name) == "meta":
+            result.findings.add("sheet_ignored", (Key(sheet.name),), None, sheet=sheet.name)
             continue
         rows = sheet.rows()
         first = next(rows, None)
@@ -208,20 +366,21 @@ def _unflatten_sheets(book: Workbook, unflattener: Unflattener, result: ConvertR
         count.read, count.converted, count.blank = unflattener.sheet(sheet.name, first[1], rows)
 
 
-def _package(data: dict, uri: str, published_date: str | None) -> dict:
+def _package(plan: Plan, uri: str, published_date: str | None) -> dict:
     """The release package's metadata, from the mapping."""
     package: dict[str, Any] = {
         "uri": uri,
         "version": "1.1",
         "publishedDate": published_date or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    if data.get("publisher"):
-        package["publisher"] = data["publisher"]
+    if plan.publisher:
+        package["publisher"] = plan.publisher
     else:
-        package["publisher"] = {"name": data.get("agency", {}).get("name", "Gobierno de la Ciudad de México")}
-    for key in ("license", "publicationPolicy"):
-        if data.get(key):
-            package[key] = data[key]
-    if data.get("extensions"):
-        package["extensions"] = list(data["extensions"])
+        package["publisher"] = {"name": plan.agency.get("name", "Gobierno de la Ciudad de México")}
+    if plan.license:
+        package["license"] = plan.license
+    if plan.publication_policy:
+        package["publicationPolicy"] = plan.publication_policy
+    if plan.extensions:
+        package["extensions"] = list(plan.extensions)
     return package

@@ -12,13 +12,14 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from ..core.errors import ValueProblem
 
 CDMX = ZoneInfo("America/Mexico_City")
 EXCEL_EPOCH = datetime(1899, 12, 30)
-TYPES = ("string", "number", "integer", "date", "datetime", "boolean", "url")
+TYPES = ("string", "number", "integer", "date", "datetime", "boolean", "url", "code")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _AMOUNT_NOISE = re.compile(r"[$\s]|MXN|M\.N\.|USD|pesos", re.IGNORECASE)
@@ -36,6 +37,47 @@ def normalize_label(text: Any) -> str:
     text = unicodedata.normalize("NFKD", str(text or ""))
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(text.casefold().replace("\n", " ").split()).rstrip(":").strip()
+
+
+#: A qualifier the platform puts before a label ("ESTE CRITERIO APLICA A PARTIR DEL 01/07/2023 -> Sexo").
+_CRITERION = re.compile(
+    r"^este criterio aplica (?:a partir del|para ejercicios anteriores al) \d{1,2}/\d{1,2}/\d{2,4}\s*-*>\s*"
+)
+#: The sub-table a column points at: "…\nTabla_492972" in templates, "… (Tabla_334271)" in downloads.
+_TABLE = re.compile(r"\s*\(?\s*tabla[_ ]?(\d+)\s*\)?\s*$")
+_PUNCTUATION = re.compile(r"[,.;:]")
+_CATALOG = re.compile(r"\s*\(catalogo\)$")
+
+
+def _fold(text: Any) -> str:
+    text = unicodedata.normalize("NFKD", str(text or ""))
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold().replace("\n", " ")
+
+
+def label_key(text: Any) -> str:
+    """A column label for comparison with the labels of a mapping, whatever the layout wrote around it.
+
+    Real labels differ from the platform's wording in ways that carry no meaning: case and accents
+    (Title-Cased downloads, upper-case exports), punctuation (``resultados,`` ``correspondiente.``
+    ``(catálogo):``, commas turned into spaces), repeated spaces, the sub-table suffix
+    (``\\nTabla_492972`` in templates, `` (Tabla_334271)`` in downloads), a trailing ``(catálogo)``
+    (labels occur with and without it) and the qualifier ``ESTE CRITERIO APLICA A PARTIR DEL
+    01/07/2023 ->``. All of them are removed; what is left is compared.
+    """
+    folded = _CRITERION.sub("", _fold(text).strip())
+    folded = _PUNCTUATION.sub(" ", _TABLE.sub("", folded))
+    return _CATALOG.sub("", " ".join(folded.split()))
+
+
+def table_of(label: Any) -> str | None:
+    """The id of the sub-table a column label names (``…\\nTabla_492972`` → ``492972``), if any."""
+    match = _TABLE.search(_fold(label).strip())
+    return match.group(1) if match else None
+
+
+def sheet_key(name: Any) -> str:
+    """A sheet name for comparison: ``Tabla_492972``, ``Tabla 492972`` and ``TABLA492972`` are the same."""
+    return re.sub(r"[^a-z0-9]", "", _fold(name))
 
 
 def cast(value: Any, kind: str) -> Any:
@@ -57,6 +99,8 @@ def cast(value: Any, kind: str) -> Any:
         return to_boolean(value)
     if kind == "url":
         return to_url(value)
+    if kind == "code":
+        return to_code(value)
     raise ValueError(f"unknown type {kind!r}")
 
 
@@ -134,8 +178,26 @@ def to_boolean(value: Any) -> bool:
     raise ValueProblem(expected="boolean")
 
 
+def to_code(value: Any) -> str:
+    """A code written with digits (a postal code, a budget line, a key): text, never a number or a date."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date | bool):
+        raise ValueProblem(expected="code")
+    return " ".join(str(value).split())
+
+
+#: What a URL may hold as it is; everything else (spaces, accented letters) is percent-encoded.
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+
+
 def to_url(value: Any) -> str:
+    """A web address; spaces and other characters a URI cannot hold are percent-encoded
+    (``…/AUTORIZACION SFP-0196-2023.pdf`` → ``…/AUTORIZACION%20SFP-0196-2023.pdf``, which is what
+    the cell's own hyperlink points at)."""
     text = str(value).strip()
-    if not re.match(r"^https?://[^\s]+$", text, re.IGNORECASE):
+    if not re.match(r"^https?://\S", text, re.IGNORECASE):
         raise ValueProblem(expected="url")
-    return text
+    if text.isascii() and " " not in text and "\t" not in text and "\n" not in text:
+        return text
+    return quote(" ".join(text.split()), safe=_URL_SAFE)

@@ -45,7 +45,8 @@ CHECKS: dict[str, tuple[str, str]] = {
     "negative_amount": (ERROR, "coherence"),
     "mixed_currencies": (WARNING, "coherence"),
     # Mexican data
-    "rfc_format": (ERROR, "mexico"),
+    # A warning: real RFCs of 11 or 14 characters, in lower case, are published as given and flagged.
+    "rfc_format": (WARNING, "mexico"),
     "rfc_generic": (WARNING, "mexico"),
     "placeholder_text": (WARNING, "mexico"),
     "placeholder_date": (WARNING, "mexico"),
@@ -74,6 +75,17 @@ CHECKS: dict[str, tuple[str, str]] = {
     "orphan_subrow": (WARNING, "convert"),
     "subtable_missing": (WARNING, "convert"),
     "formula_without_value": (ERROR, "convert"),
+    "row_placeholder_ocid": (ERROR, "convert"),
+    "layout_mismatch": (WARNING, "convert"),
+    "essential_column_missing": (WARNING, "convert"),
+    "essential_missing": (WARNING, "convert"),
+    "many_unmapped_columns": (WARNING, "convert"),
+    "subtable_unread": (WARNING, "convert"),
+    "subtable_rows_missing": (WARNING, "convert"),
+    "nothing_to_report": (INFO, "convert"),
+    "open_ended_contract": (INFO, "convert"),
+    "placeholder_value": (INFO, "convert"),
+    "sheet_ignored": (WARNING, "convert"),
 }
 
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
@@ -103,11 +115,19 @@ def generic_path(path: tuple | list) -> str:
 
 @dataclass
 class Location:
-    """Where one finding was seen."""
+    """Where one finding was seen: a file and a path in it; for data read from a spreadsheet, also the
+    cell (``where``: ``file``, ``sheet``, ``row``, ``column`` letter, ``cell``, ``label``)."""
 
     source: str
     path: str
     value: Any = None
+    where: dict | None = None
+
+    def as_dict(self) -> dict:
+        out = {"source": self.source, "path": self.path, "value": self.value}
+        if self.where:
+            out.update(self.where)
+        return out
 
 
 @dataclass
@@ -136,7 +156,7 @@ class Group:
             "field": self.field,
             "params": self.params,
             "count": self.count,
-            "locations": [{"source": loc.source, "path": loc.path, "value": loc.value} for loc in self.locations],
+            "locations": [loc.as_dict() for loc in self.locations],
         }
 
 
@@ -158,6 +178,10 @@ class Findings:
 
     def add(self, check: str, path: tuple | list, value: Any = None, **params: Any) -> None:
         """Record one finding of ``check`` at ``path`` (a tuple of keys and indexes)."""
+        self.add_at(check, path, None, value, **params)
+
+    def add_at(self, check: str, path: tuple | list, where: dict | None, value: Any = None, **params: Any) -> None:
+        """Record one finding of ``check`` at ``path``, seen in the spreadsheet cell ``where`` describes."""
         gpath = generic_path(path)
         key = (check, gpath, _freeze(params))
         group = self.groups.get(key)
@@ -167,7 +191,7 @@ class Findings:
         if not self.max_locations or len(group.locations) < self.max_locations:
             if isinstance(value, dict | list):
                 value = None
-            group.locations.append(Location(self.source, join_path(path), value))
+            group.locations.append(Location(self.source, join_path(path), value, where))
 
     def merge(self, other: Findings) -> None:
         """Add ``other``'s findings after this one's, as if they had been added here in that order."""

@@ -345,6 +345,58 @@ FINDINGS: dict[str, tuple[str, str]] = {
         N_("A row of the sub-table '{table}' is pointed at by no row of the main sheet"),
         N_("Check its ID: the main sheet's column for this sub-table must hold the same number."),
     ),
+    "row_placeholder_ocid": (
+        N_("A row whose identifier is a placeholder ({value}) was not converted"),
+        N_("Write the process's identifier in {columns}, or delete the row if it is not a contracting process."),
+    ),
+    "layout_mismatch": (
+        N_(
+            "Row 1 says format {value}, but the labels are those of format {format} ({layout}): it was read as {format}"
+        ),
+        N_("Check that the file is the one you meant: the labels decide how it is read."),
+    ),
+    "essential_column_missing": (
+        N_("The workbook has no column '{label}' ({essential}): no process will have it"),
+        N_(
+            "Nearest labels found: {nearest}. If one of them is that column, add its label to the column's 'labels' in the mapping; otherwise fill the column in the workbook."
+        ),
+    ),
+    "essential_missing": (
+        N_("A process came out without {missing}"),
+        N_("Fill those columns in its row (the value shown is its OCID), or check that the mapping has their labels."),
+    ),
+    "many_unmapped_columns": (
+        N_("{count} of the sheet's {labels} columns are not in the mapping {mapping}"),
+        N_(
+            "Is it the mapping of this layout? cdmx convert without -m picks the one that fits. The columns are listed under the sheet's counts."
+        ),
+    ),
+    "subtable_unread": (
+        N_("The sheet {table} ({rows} rows) is a sub-table that no column of the mapping points at: it was not read"),
+        N_("The label of the column that points at it must end with {table}, or the mapping must name the sheet."),
+    ),
+    "subtable_rows_missing": (
+        N_("{rows} rows point at IDs that the sub-table {table} does not have ({ids})"),
+        N_("Check the IDs in the main sheet's column and in the sub-table's ID column."),
+    ),
+    "nothing_to_report": (
+        N_("A row says there is nothing to report: counted as such, not converted"),
+        N_("Nothing to do: it is how the platform files a quarter without procedures."),
+    ),
+    "open_ended_contract": (
+        N_("An open-ended contract (total 0 or blank): its maximum is its value"),
+        N_(
+            "The maximum is the value of the award and the contract and the tender's value; the minimum is the tender's minValue."
+        ),
+    ),
+    "placeholder_value": (
+        N_("A value of '{field}' says there is nothing: it was left out"),
+        N_("Nothing to do; a blank cell says the same."),
+    ),
+    "sheet_ignored": (
+        N_("The sheet {sheet} holds package metadata, which is not read"),
+        N_("The package's metadata come from the mapping and the options (--uri, --published-date)."),
+    ),
     "upgrade_party_differs": (
         N_("While upgrading from OCDS 1.0, one organization ({value}) had different details in different roles"),
         N_("The details first seen were kept in 'parties'. Check the organization's data in the original release."),
@@ -358,6 +410,17 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "date": (N_("a date"), N_("a date cell, or text like 15/03/2024 (day/month/year) or 2024-03-15.")),
     "boolean": (N_("yes or no"), N_("Sí or No.")),
     "url": (N_("a web address"), N_("a full address starting with https:// (or http://).")),
+    "code": (N_("a code"), N_("the digits of the code as text, e.g. 06000.")),
+}
+
+#: What a process needs, as :data:`ocds_cdmx.conversion.plan.ESSENTIALS` names it.
+ESSENTIALS: dict[str, str] = {
+    "supplier": N_("the supplier's name"),
+    "rfc": N_("the supplier's RFC"),
+    "amount": N_("the amount"),
+    "contract_date": N_("the contract's date"),
+    "method": N_("the procedure type"),
+    "category": N_("the category (materia)"),
 }
 
 #: Frames of the reports and messages of errors, by key.
@@ -427,6 +490,26 @@ TEXTS: dict[str, str] = {
     "converted": N_("Converted"),
     "converted_with_problems": N_("Converted with problems"),
     "unmapped_columns": N_("Columns present but not in the mapping ({sheet}): {columns}"),
+    "layout_unknown": N_(
+        "{source}: its labels are those of no transparency-platform layout this tool knows (closest: {candidates}). Give the mapping to read it with -m."
+    ),
+    "mapping_mismatch": N_(
+        "{source}: this is format {format} ({layout}), which the mapping {mapping} does not read ({score} of the labels agree; {best} with {use}). Convert it with -m {use}, or without -m."
+    ),
+    "layout_found": N_(
+        "Layout: format {format} ({layout}), {form}, header on row {row}; read with the mapping {mapping}."
+    ),
+    "layout_picked": N_(
+        "Layout: format {format} ({layout}), {form}, header on row {row}; mapping {mapping} picked by the labels ({score} agree)."
+    ),
+    "sheet_counts": N_(
+        "{sheet}: {read} read, {converted} converted, {rejected} rejected, {blank} blank, {nothing} with nothing to report"
+    ),
+    "form_template": N_("upload template"),
+    "form_download": N_("public download"),
+    "form_export": N_("export with the header on row 1"),
+    "cell_location": N_("{file}, sheet {sheet}, cell {cell} ({label})"),
+    "row_location": N_("{file}, sheet {sheet}, row {row}"),
     "validation_summary": N_("Output checked with cdmx validate: {errors} errors, {warnings} warnings."),
     "merged": N_("Merged"),
     "merged_with_problems": N_("Merged with problems"),
@@ -441,6 +524,7 @@ TEXTS: dict[str, str] = {
     "statistics": N_("Key field information"),
     "severity_error": N_("error"),
     "severity_warning": N_("warning"),
+    "severity_info": N_("note"),
     "no_problems": N_("No problems found."),
     "extensions": N_("Extensions"),
     "applied": N_("applied"),
@@ -481,6 +565,9 @@ def finding_text(check: str, params: dict, field: str, lang: str, value: Any = N
         what, how = EXPECTED[params["expected"]]
         values["expected_advice"] = tr(how, lang)
         values["expected"] = tr(what, lang)
+    for key in ("missing", "essential"):
+        if key in params:
+            values[key] = ", ".join(tr(ESSENTIALS.get(k, k), lang) for k in str(params[key]).split(", "))
     if "problem" in params and params["problem"] in TEXTS:
         values["problem"] = tr(TEXTS[params["problem"]], lang).format_map(_Default(url=value))
     return tr(title, lang).format_map(values), tr(advice, lang).format_map(values)

@@ -46,25 +46,47 @@ def write_text(result: ValidationResult, lang: str, console: Console, show_stati
         _statistics(result, lang, console, rich)
 
 
-def _write_groups(findings: Findings, lang: str, console: Console, show_source: bool) -> None:
+#: Findings that open a conversion's report: the workbook may not be what the mapping expects.
+OPENING = ("layout_mismatch", "essential_column_missing", "many_unmapped_columns")
+
+
+def _where(where: dict, lang: str) -> str:
+    """A spreadsheet location for people: file, sheet, cell and label (or the row)."""
+    if where.get("cell"):
+        return text("cell_location", lang, **where)
+    return text("row_location", lang, **where)
+
+
+def _write_groups(
+    findings: Findings,
+    lang: str,
+    console: Console,
+    show_source: bool,
+    only: tuple[str, ...] | None = None,
+    skip: tuple[str, ...] = (),
+) -> None:
     """Problems grouped by check and field, each with its first locations and what to do."""
     rich = console.is_terminal
     for group in findings.sorted_groups():
+        if (only is not None and group.check not in only) or group.check in skip:
+            continue
         first_value = group.locations[0].value if group.locations else None
         title, advice = finding_text(group.check, group.params, group.field, lang, first_value)
         label = text(f"severity_{group.severity}", lang)
         times = text("occurrences", lang, count=group.count)
+        where = f"{group.field}, {times}" if group.field else times
         if rich:
             style = "red" if group.severity == ERROR else "yellow"
-            console.print(
-                f"\n[bold {style}]{label}[/] [bold]{escape(title)}[/] [dim]({escape(group.field)}, {times})[/]"
-            )
+            console.print(f"\n[bold {style}]{label}[/] [bold]{escape(title)}[/] [dim]({escape(where)})[/]")
         else:
-            console.print(f"\n[{label}] {title} ({group.field}, {times})", markup=False, highlight=False)
+            console.print(f"\n[{label}] {title} ({where})", markup=False, highlight=False)
         for loc in group.locations[:SHOWN_LOCATIONS]:
             value = "" if loc.value is None else f" = {json.dumps(loc.value, ensure_ascii=False)[:80]}"
-            where = f"{loc.source}: " if show_source and loc.source else ""
-            line = f"    {where}{loc.path or '/'}{value}"
+            if loc.where and loc.where.get("sheet"):
+                line = f"    {_where(loc.where, lang)}{value}"
+            else:
+                where = f"{loc.source}: " if show_source and loc.source else ""
+                line = f"    {where}{loc.path or '/'}{value}"
             console.print(escape(line) if rich else line, markup=rich, highlight=False)
         if group.count > SHOWN_LOCATIONS:
             more = "    " + text("more", lang, count=group.count - SHOWN_LOCATIONS)
@@ -152,15 +174,29 @@ def write_convert_text(result: ConvertResult, lang: str, console: Console) -> No
     )
     colour = "red" if problems else "green"
     console.print(f"[bold {colour}]{escape(headline)}[/]" if rich else headline)
+    layout = result.layout
+    if layout is not None:
+        line = text(
+            "layout_picked" if result.picked else "layout_found",
+            lang,
+            format=layout.format,
+            layout=layout.name,
+            form=text(f"form_{layout.form}", lang) if layout.form else "-",
+            row=layout.header_row,
+            mapping=result.mapping,
+            score=f"{layout.score:.0%}",
+        )
+        console.print(escape(line) if rich else line, markup=rich, highlight=False)
+    _write_groups(result.findings, lang, console, False, only=OPENING)
     for sheet in result.sheets:
-        line = f"    {sheet.sheet}: {sheet.read} read, {sheet.converted} converted, {sheet.rejected} rejected, {sheet.blank} blank"
+        line = "    " + text("sheet_counts", lang, nothing=sheet.nothing_to_report, **sheet.as_dict())
         console.print(escape(line) if rich else line, markup=rich, highlight=False)
         if sheet.unmapped_columns:
             note = "    " + text("unmapped_columns", lang, sheet=sheet.sheet, columns="; ".join(sheet.unmapped_columns))
             console.print(escape(note) if rich else note, markup=rich, highlight=False)
     if result.written and result.output:
         console.print(text("merge_written", lang, output=result.output))
-    _write_groups(result.findings, lang, console, False)
+    _write_groups(result.findings, lang, console, False, skip=OPENING)
     if result.validation is not None:
         summary = text("validation_summary", lang, errors=result.validation.errors, warnings=result.validation.warnings)
         console.print("\n" + summary)
