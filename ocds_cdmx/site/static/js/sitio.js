@@ -1,0 +1,38 @@
+/* The language switch: every page holds Spanish and English; this shows one of them and remembers the
+   choice (localStorage, which Chromium and Firefox also keep for pages opened from disk). */
+(function () {
+  "use strict";
+  var html = document.documentElement;
+  var ATTRS = ["aria-label", "placeholder", "title", "alt", "content"];
+
+  function lang() { return html.classList.contains("en") ? "en" : "es"; }
+
+  function apply(to) {
+    var en = to === "en";
+    html.classList.toggle("en", en);
+    document.querySelectorAll("[data-en]").forEach(function (el) {
+      if (!el.hasAttribute("data-es")) el.setAttribute("data-es", el.textContent);
+      el.textContent = en ? el.getAttribute("data-en") : el.getAttribute("data-es");
+    });
+    ATTRS.forEach(function (name) {
+      document.querySelectorAll("[data-en-" + name + "]").forEach(function (el) {
+        var keep = "data-es-" + name;
+        if (!el.hasAttribute(keep)) el.setAttribute(keep, el.getAttribute(name) || "");
+        el.setAttribute(name, en ? el.getAttribute("data-en-" + name) : el.getAttribute(keep));
+      });
+    });
+    document.dispatchEvent(new CustomEvent("cdmx:lang", { detail: to }));
+  }
+
+  window.CDMX_LANG = lang;
+  document.addEventListener("DOMContentLoaded", function () {
+    if (lang() === "en") apply("en");
+    var button = document.getElementById("lang-switch");
+    if (!button) return;
+    button.addEventListener("click", function () {
+      var to = lang() === "en" ? "es" : "en";
+      try { localStorage.setItem("cdmx-lang", to); } catch (e) { /* private mode: this page only */ }
+      apply(to);
+    });
+  });
+})();
