@@ -31,7 +31,7 @@ from .. import __version__
 from ..core.errors import CdmxError, InputError, OutputError
 from ..core.options import SiteOptions, with_fields
 from ..core.results import Result
-from ..io.output import write_bytes_atomic
+from ..io.output import write_bytes_atomic as _write_private
 from ..io.workers import WorkerPool, default_jobs
 from . import formats, model, texts
 from .searchindex import Doc, build_index
@@ -79,6 +79,12 @@ class SiteResult(Result):
             "full": self.full,
             "seconds": round(self.seconds, 2),
         }
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write atomically, readable by everyone (a web server runs as another user)."""
+    _write_private(path, data)
+    os.chmod(path, 0o644)
 
 
 # --- Rendering ---------------------------------------------------------------------------------------

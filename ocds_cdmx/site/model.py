@@ -620,7 +620,7 @@ def process_view(record: dict) -> dict:
     versioned = _versioned(record)
     changed = changes(versioned) if versioned else {}
     release_rows = []
-    ordered = sorted((r for r in _list(record.get("releases"))), key=lambda r: (_str(r.get("date")), _str(r.get("id"))))
+    ordered = sorted(_list(record.get("releases")), key=lambda r: _str(r.get("date")))  # stable: the record's order
     for number, release in enumerate(ordered, 1):
         release_id = _str(release.get("id"))
         url = _str(release.get("url"))
@@ -636,6 +636,11 @@ def process_view(record: dict) -> dict:
                 "date": formats.day(release.get("date")),
                 "tags": [t for t in release.get("tag") or [] if isinstance(t, str)],
                 "changes": entries,
+                "groups": [
+                    (status, [e for e in entries if e["status"] == status])
+                    for status in ("new", "changed", "removed")
+                    if any(e["status"] == status for e in entries)
+                ],
                 "sections": sections,
                 "counts": {s: sum(1 for e in entries if e["status"] == s) for s in ("new", "changed", "removed")},
             }

@@ -11,6 +11,7 @@ guess of the directory layout lives in that one module. :func:`open_source` choo
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..core.errors import InputError
-from ..io.jsonin import iter_documents
+from ..io.jsonin import iter_documents, open_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,24 +115,48 @@ class RecordsFile:
         self.info = PublicationInfo()
 
     def records(self) -> Iterator[RecordInput]:
+        if self._json_lines():
+            yield from self._lines()
+            return
         for doc in iter_documents(str(self.path), self.encoding):
-            if doc.shape == "package":
+            if doc.shape == "package" and doc.item_key == "records":
                 self._package_info(doc.metadata)
             for key, _, value in doc.items:
-                if not isinstance(value, dict):
-                    continue
-                if key is None and "records" in value and isinstance(value["records"], list):
-                    continue  # pragma: no cover - a package is read as one
+                if key == "releases" or not isinstance(value, dict):
+                    continue  # a release package, not records: nothing for the site
                 if "compiledRelease" not in value and "releases" not in value:
                     continue
-                text = doc.item_text() if doc.scanner is not None else None
-                if text is None:  # a bare record read as a document of its own
-                    import json
+                text = doc.item_text() if key == "records" else json.dumps(value, ensure_ascii=False)
+                yield self._input(value, text)
 
-                    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-                digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-                ocid = value.get("ocid") or (value.get("compiledRelease") or {}).get("ocid") or ""
-                yield RecordInput(ocid=str(ocid), digest=digest, text=text)
+    def _input(self, value: dict, text: str) -> RecordInput:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        ocid = value.get("ocid") or (value.get("compiledRelease") or {}).get("ocid") or ""
+        return RecordInput(ocid=str(ocid), digest=digest, text=text)
+
+    def _json_lines(self) -> bool:
+        """Whether the file holds one record per line (``cdmx merge --format jsonl``): its first line is
+        a whole record. (The general reader would take each line for a package of its releases.)"""
+        with open_text(self.path, self.encoding) as text:
+            first = text.readline().strip()
+        try:
+            value = json.loads(first)
+        except ValueError:
+            return False
+        return isinstance(value, dict) and "records" not in value and ("compiledRelease" in value or "ocid" in value)
+
+    def _lines(self) -> Iterator[RecordInput]:
+        with open_text(self.path, self.encoding) as text:
+            for number, line in enumerate(text, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    value = json.loads(line)
+                except ValueError as e:
+                    raise InputError("cannot_open", f"{self.path}, line {number}", detail=str(e)) from None
+                if isinstance(value, dict):
+                    yield self._input(value, line)
 
     def _package_info(self, metadata: dict) -> None:
         info = self.info
