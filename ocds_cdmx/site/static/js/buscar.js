@@ -197,7 +197,11 @@
   function status(text, count, ms) {
     var el = document.getElementById("status");
     el.textContent = text;
-    if (count !== undefined) { el.setAttribute("data-count", count); el.setAttribute("data-ms", ms.toFixed(1)); }
+    if (count !== undefined) {
+      el.setAttribute("data-count", count);
+      el.setAttribute("data-ms", ms.toFixed(1));
+      el.setAttribute("data-query", JSON.stringify(Array.from(new FormData(document.getElementById("search")))));
+    }
   }
 
   function describe(count, ms) {
