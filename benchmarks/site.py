@@ -62,7 +62,10 @@ def latency(site: Path, rfc: str, repeat: int) -> dict:
                     site_browser.wait_results(page)
                     count, ms = site_browser.search(page, query)
                     times.setdefault(query, []).append(ms)
-            for label, select in (("agency+year", [("#f-agency", 1), ("#f-year", 1)]), ("amount sort", [("#f-sort", 2)])):
+            for label, select in (
+                ("agency+year", [("#f-agency", 1), ("#f-year", 1)]),
+                ("amount sort", [("#f-sort", 2)]),
+            ):
                 page.fill("#q", "")
                 for selector, index in select:
                     page.select_option(selector, index=index)
@@ -88,7 +91,9 @@ def main() -> None:
     if not records.is_file():
         started = time.perf_counter()
         write_records(records, args.processes, Path(args.schema_dir))
-        print(f"generated {args.processes:,} records ({records.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - started:.0f} s")
+        print(
+            f"generated {args.processes:,} records ({records.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - started:.0f} s"
+        )
     site = work / "sitio"
     cdmx = [str(Path(sys.executable).parent / "cdmx")]
     report: dict = {"processes": args.processes}
@@ -135,7 +140,9 @@ def main() -> None:
         report["search_ms"] = latency(site, rfc, args.repeat)
         for mode, queries in report["search_ms"].items():
             for query, t in queries.items():
-                print(f"search {mode:4} {query!r:22}: first {t['first']:.0f} ms, median {t['median']:.0f} ms, max {t['max']:.0f} ms")
+                print(
+                    f"search {mode:4} {query!r:22}: first {t['first']:.0f} ms, median {t['median']:.0f} ms, max {t['max']:.0f} ms"
+                )
     else:
         print("search latency not measured:", site_browser.missing())
     (work / "site-benchmark.json").write_text(json.dumps(report, indent=2))

@@ -11,18 +11,17 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ocds_cdmx import build_site, convert, merge
+from ocds_cdmx import build_site
 from ocds_cdmx.cli import main
 from ocds_cdmx.site import formats, searchindex
 from ocds_cdmx.site.build import STATE, agency_path, process_path, supplier_path
 from ocds_cdmx.site.publication import PublicationDir
 
-from .conftest import OCDS, ROOT
+from .conftest import ROOT
 from .site_expect import (
     amounts,
     load_records,
@@ -34,36 +33,6 @@ from .site_expect import (
     winners,
     won,
 )
-
-SAMPLES = ROOT / "samples"
-
-
-def make_sample_records(folder: Path) -> Path:
-    """The bundled samples of both agencies, converted and merged as the README's commands do."""
-    folder.mkdir(parents=True, exist_ok=True)
-    saf, obras = folder / "saf.json", folder / "obras.json"
-    common = {"schema_dir": str(OCDS), "offline": True, "published_date": "2024-10-16T00:00:00-06:00"}
-    files = [SAMPLES / "A121Fr30B_2024T3.xlsx", SAMPLES / "paaaps-2024.xlsx", SAMPLES / "clc-2024T3.csv"]
-    assert convert(files, "finanzas", saf, **common).exit_code == 0
-    files = [SAMPLES / "A121Fr30A_2024T3.xlsx", SAMPLES / "avance-obras-2024T3.xlsx"]
-    assert convert(files, "obras", obras, **common).exit_code == 0
-    records = folder / "records.json"
-    result = merge([saf, obras], records, versioned=True, schema_dir=str(OCDS), offline=True)
-    assert result.exit_code == 0, result.findings
-    return records
-
-
-@pytest.fixture(scope="session")
-def sample_records(tmp_path_factory) -> Path:
-    return make_sample_records(tmp_path_factory.mktemp("samples"))
-
-
-@pytest.fixture(scope="session")
-def sample_site(sample_records, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("sitio")
-    result = build_site(sample_records, out, jobs=1)
-    assert result.exit_code == 0, result.input_errors
-    return out
 
 
 def read(site: Path, path: str) -> str:

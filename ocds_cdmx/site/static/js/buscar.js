@@ -256,8 +256,10 @@
     load("meta.js").then(function () {
       split = new Set(meta.split);
       stop = new Set(meta.stopwords);
-      f.addEventListener("input", run);
-      f.addEventListener("change", run);
+      f.addEventListener("input", function (e) { if (e.target.tagName !== "SELECT") run(); });
+      // Text and number boxes already searched on each keystroke: a "change" on leaving them would
+      // redraw the results under the pointer.
+      f.addEventListener("change", function (e) { if (e.target.tagName === "SELECT") run(); });
       f.addEventListener("submit", function (e) { e.preventDefault(); run(); });
       f.addEventListener("reset", function () { setTimeout(run, 0); });
       document.getElementById("more").addEventListener("click", function () {

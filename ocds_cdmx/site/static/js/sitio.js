@@ -5,11 +5,11 @@
   var html = document.documentElement;
   var ATTRS = ["aria-label", "placeholder", "title", "alt", "content"];
 
-  function lang() { return html.classList.contains("en") ? "en" : "es"; }
+  function lang() { return html.classList.contains("lang-en") ? "en" : "es"; }
 
   function apply(to) {
     var en = to === "en";
-    html.classList.toggle("en", en);
+    html.classList.toggle("lang-en", en);
     document.querySelectorAll("[data-en]").forEach(function (el) {
       if (!el.hasAttribute("data-es")) el.setAttribute("data-es", el.textContent);
       el.textContent = en ? el.getAttribute("data-en") : el.getAttribute("data-es");
