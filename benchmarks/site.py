@@ -22,13 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from measure import run
 
 from tests import site_browser
 from tests.site_records import write_records
+
+ROOT = Path(__file__).resolve().parent.parent
 
 QUERIES = ["mantenimiento", "limpieza escuelas", "servicio", "ad", "CS-000123", "patrullas 2024"]
 
@@ -60,7 +61,7 @@ def latency(site: Path, rfc: str, repeat: int) -> dict:
                 for query in [*QUERIES, rfc]:
                     page.fill("#q", "")
                     site_browser.wait_results(page)
-                    count, ms = site_browser.search(page, query)
+                    _, ms = site_browser.search(page, query)
                     times.setdefault(query, []).append(ms)
             for label, select in (
                 ("agency+year", [("#f-agency", 1), ("#f-year", 1)]),
