@@ -106,7 +106,7 @@ def test_every_page_is_there_and_links_resolve(sample_site, sample_records):
     for page in sample_site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         for href in re.findall(r'(?:href|src)="([^"#?]+)', html):
-            if href.startswith(("http://", "https://", "mailto:")):
+            if href.startswith(("http://", "https://", "mailto:", "data:")):
                 continue
             assert (page.parent / href).resolve().is_file(), f"{page}: {href}"
         assert "https://cdn" not in html and "fonts.googleapis" not in html

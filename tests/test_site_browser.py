@@ -141,7 +141,7 @@ def test_open_a_process_and_see_its_timeline_and_amounts(page, sample_site, samp
     assert page.locator("#releases > li").count() == len(record["releases"])
     page.click("#releases > li:first-child summary")
     assert page.locator("#releases > li:first-child tbody.new tr").count() > 1
-    shot(page, f"process-{mode}", docs=mode == "file")
+    shot(page, "process" if mode == "file" else "process-http", docs=mode == "file")
 
 
 def test_open_a_supplier_page(page, sample_site, sample_records):

@@ -25,6 +25,8 @@ from typing import Any
 from . import formats
 
 STAGES = ("planning", "tender", "award", "contract", "implementation")
+#: Sections of a release that the history names; other top-level fields belong to the process.
+SECTIONS = ("planning", "tender", "awards", "contracts", "parties", "buyer", "bids", "relatedProcesses")
 COMPETITIVE = ("open", "selective", "limited")
 _INACTIVE_AWARD = ("cancelled", "unsuccessful")
 _INACTIVE_CONTRACT = ("cancelled",)
@@ -403,7 +405,7 @@ def changes(versioned: dict) -> dict[str, list[dict]]:
             found.setdefault(_str(version.get("releaseID")), []).append(
                 {
                     "path": " / ".join(path),
-                    "section": path[0] if path else "",
+                    "section": path[0] if path and path[0] in SECTIONS else "",
                     "status": status,
                     "old": _short(versions[i - 1].get("value")) if i else "",
                     "new": _short(value),
