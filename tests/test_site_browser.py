@@ -82,11 +82,13 @@ def test_search_for_a_suppliers_rfc_finds_its_processes(page, sample_site, sampl
     count, _ = site_browser.search(page, RFC.lower()[:7])  # the start of the RFC, typed in lower case
     expected = {r["ocid"] for r in load_records(sample_records) if RFC in participants(r)}
     assert count == len(expected) and set(site_browser.result_ocids(page)) == expected
-    count, _ = site_browser.search(page, RFC)
+    site_browser.search(page, RFC)
     assert set(site_browser.result_ocids(page)) == expected
     # The link keeps the query.
     href = page.get_attribute("#share-link", "href")
     assert f"q={RFC}" in href
+    assert site_browser.search(page, "zzqx")[0] == 0  # a word of no process: no file to load, no result
+    assert "Ningún proceso" in page.inner_text("#status")
     shot(page, f"search-rfc-{mode}")
 
 

@@ -143,15 +143,17 @@ def build_index(docs: Iterable[Doc], agencies: dict[str, str], built: str) -> di
             for t in tokens:
                 if len(t) > len(prefix):
                     longer.setdefault(t[: len(prefix) + 1], []).append(t)
-            if own:
-                write(prefix, own)
+            write(prefix, own)  # even empty: the search looks for the file of a split prefix
             for sub, group in sorted(longer.items()):
                 place(sub, group)
         else:
             write(prefix, tokens)
 
+    shards: list[str] = []
+
     def write(prefix: str, tokens: list[str]) -> None:
         tokens = sorted(tokens)
+        shards.append(prefix)
         files[f"t/{shard_name(prefix)}.js"] = _js("shard", prefix, tokens, [encoded[t] for t in tokens])
 
     by_prefix: dict[str, list[str]] = {}
@@ -188,6 +190,8 @@ def build_index(docs: Iterable[Doc], agencies: dict[str, str], built: str) -> di
         "stages": list(STAGES),
         "columns": {name: kind for name, (_, kind) in columns.items()},
         "split": sorted(split),
+        #: Every prefix that has a file: a word whose prefix is not here is in no process.
+        "shards": sorted(shards),
         "stopwords": sorted(STOPWORDS),
         "built": built,
     }

@@ -13,6 +13,7 @@
   var chunks = {};
   var loading = {};
   var split = null;
+  var known = null;
   var stop = null;
   var current = { ids: [], shown: 0 };
   var sequence = 0;
@@ -105,7 +106,8 @@
 
   function query(state) {
     var ws = words(state.q);
-    var needed = ws.map(function (w) { return load(shardFile(shardFor(w))); });
+    var needed = ws.filter(function (w) { return known.has(shardFor(w)); })
+      .map(function (w) { return load(shardFile(shardFor(w))); });
     var filters = [];
     if (state.agency) filters.push(["agency", meta.agencies.map(function (a) { return a[0]; }).indexOf(state.agency)]);
     if (state.year) filters.push(["year", meta.years.indexOf(parseInt(state.year, 10))]);
@@ -190,6 +192,7 @@
       }
       var ocid = element("div", "ocid", d[0]);
       li.appendChild(ocid);
+      if (window.CDMX_LINK) li.querySelectorAll("a").forEach(window.CDMX_LINK);
       list.appendChild(li);
     });
   }
@@ -255,6 +258,7 @@
     });
     load("meta.js").then(function () {
       split = new Set(meta.split);
+      known = new Set(meta.shards);
       stop = new Set(meta.stopwords);
       f.addEventListener("input", function (e) { if (e.target.tagName !== "SELECT") run(); });
       // Text and number boxes already searched on each keystroke: a "change" on leaving them would

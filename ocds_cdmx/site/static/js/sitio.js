@@ -1,11 +1,21 @@
 /* The language switch: every page holds Spanish and English; this shows one of them and remembers the
-   choice (localStorage, which Chromium and Firefox also keep for pages opened from disk). */
+   choice: in localStorage where the site is served, and in the links (?lang=en) for pages opened from
+   disk, where Chromium keeps no localStorage from one file to the next. */
 (function () {
   "use strict";
   var html = document.documentElement;
   var ATTRS = ["aria-label", "placeholder", "title", "alt", "content"];
 
   function lang() { return html.classList.contains("lang-en") ? "en" : "es"; }
+
+  function link(a) {
+    var href = a.getAttribute("href");
+    if (!href || /^(#|[a-z]+:)/i.test(href) || !/\.html($|[?#])/.test(href)) return;
+    var url = new URL(href, location.href);
+    if (lang() === "en") url.searchParams.set("lang", "en"); else url.searchParams.delete("lang");
+    var query = url.searchParams.toString();
+    a.setAttribute("href", href.split(/[?#]/)[0] + (query ? "?" + query : "") + url.hash);
+  }
 
   function apply(to) {
     var en = to === "en";
@@ -21,10 +31,12 @@
         el.setAttribute(name, en ? el.getAttribute("data-en-" + name) : el.getAttribute(keep));
       });
     });
+    document.querySelectorAll("a[href]").forEach(link);
     document.dispatchEvent(new CustomEvent("cdmx:lang", { detail: to }));
   }
 
   window.CDMX_LANG = lang;
+  window.CDMX_LINK = link;
   document.addEventListener("DOMContentLoaded", function () {
     if (lang() === "en") apply("en");
     var button = document.getElementById("lang-switch");
