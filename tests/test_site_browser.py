@@ -112,6 +112,9 @@ def test_filter_by_agency_and_year(page, sample_site, sample_records, server, mo
     saf = [r for r in records if r["compiledRelease"]["buyer"]["id"] == "CDMX-SAF"]
     by_amount = sorted(saf, key=lambda r: -amounts(r["compiledRelease"]).get("MXN", Decimal(0)))
     assert shown == [r["ocid"] for r in by_amount if r["compiledRelease"]["tender"]["procurementMethod"] == "direct"]
+    page.select_option("#f-sort", "amount-asc")
+    site_browser.wait_results(page)
+    assert site_browser.result_ocids(page) == shown[::-1]  # the samples' amounts differ
 
 
 @pytest.mark.parametrize("mode", MODES)

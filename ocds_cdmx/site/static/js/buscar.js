@@ -24,7 +24,8 @@
     var bytes = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     var kind = meta.columns[name];
-    columns[name] = kind === "u8" ? bytes : kind === "u16" ? new Uint16Array(bytes.buffer) : new Float64Array(bytes.buffer);
+    columns[name] = kind === "u8" ? bytes : kind === "u16" ? new Uint16Array(bytes.buffer)
+      : kind === "u32" ? new Uint32Array(bytes.buffer) : new Float64Array(bytes.buffer);
   };
   CDMX.shard = function (prefix, tokens, posts) { shards[prefix] = { tokens: tokens, posts: posts }; };
   CDMX.docs = function (k, rows) { chunks[k] = rows; };
@@ -116,9 +117,11 @@
     if (state.stage) filters.push(["stage", meta.stages.indexOf(state.stage)]);
     var min = state.min === "" ? null : parseFloat(state.min);
     var max = state.max === "" ? null : parseFloat(state.max);
-    var byAmount = min !== null || max !== null || state.sort.indexOf("amount") === 0;
+    var byAmount = min !== null || max !== null;
+    var sortAmount = state.sort.indexOf("amount") === 0;
     filters.forEach(function (f) { needed.push(load("c-" + f[0] + ".js")); });
     if (byAmount) needed.push(load("c-amount.js"));
+    if (sortAmount) needed.push(load("c-byamount.js"));
     return Promise.all(needed).then(function () {
       var ids;
       if (ws.length) ids = textMatches(ws);
@@ -133,15 +136,18 @@
         });
       }
       if (state.sort === "oldest") ids.reverse();
-      else if (state.sort === "amount-desc" || state.sort === "amount-asc") {
-        var a = columns.amount;
-        var sign = state.sort === "amount-desc" ? -1 : 1;
-        ids.sort(function (x, y) {
-          var ax = a[x], ay = a[y];
-          if (ax !== ax) return ay !== ay ? x - y : 1;
-          if (ay !== ay) return -1;
-          return ax === ay ? x - y : sign * (ax - ay);
-        });
+      else if (sortAmount) {
+        // The order by amount comes with the index: keep the matches in that order (no sort here).
+        var keep = new Uint8Array(meta.n);
+        ids.forEach(function (id) { keep[id] = 1; });
+        var order = columns.byamount;
+        var sorted = [];
+        var priced = 0;  // those with an amount come first in the order (meta.priced of them), then the rest
+        for (var o = 0; o < order.length; o++) {
+          if (keep[order[o]]) { sorted.push(order[o]); if (o < meta.priced) priced++; }
+        }
+        if (state.sort === "amount-asc") sorted = sorted.slice(0, priced).reverse().concat(sorted.slice(priced));
+        ids = sorted;
       }
       return ids;
     });
