@@ -47,3 +47,42 @@ def schema_dir_with_1_0(tmp_path_factory) -> Path:
     )
     json.loads((target / "release-schema.json").read_text(encoding="utf-8"))
     return root
+
+
+# --- cdmx site: the bundled samples' records and their site, built once per session -----------------
+
+
+def make_sample_records(folder: Path) -> Path:
+    """The bundled samples of both agencies, converted and merged as the README's commands do."""
+    from ocds_cdmx import convert, merge
+
+    folder.mkdir(parents=True, exist_ok=True)
+    saf, obras = folder / "saf.json", folder / "obras.json"
+    common = {"schema_dir": str(OCDS), "offline": True, "published_date": "2024-10-16T00:00:00-06:00"}
+    files = [
+        ROOT / "samples" / "A121Fr30B_2024T3.xlsx",
+        ROOT / "samples" / "paaaps-2024.xlsx",
+        ROOT / "samples" / "clc-2024T3.csv",
+    ]
+    assert convert(files, "finanzas", saf, **common).exit_code == 0
+    files = [ROOT / "samples" / "A121Fr30A_2024T3.xlsx", ROOT / "samples" / "avance-obras-2024T3.xlsx"]
+    assert convert(files, "obras", obras, **common).exit_code == 0
+    records = folder / "records.json"
+    result = merge([saf, obras], records, versioned=True, schema_dir=str(OCDS), offline=True)
+    assert result.exit_code == 0, result.findings
+    return records
+
+
+@pytest.fixture(scope="session")
+def sample_records(tmp_path_factory) -> Path:
+    return make_sample_records(tmp_path_factory.mktemp("samples"))
+
+
+@pytest.fixture(scope="session")
+def sample_site(sample_records, tmp_path_factory) -> Path:
+    from ocds_cdmx import build_site
+
+    out = tmp_path_factory.mktemp("sitio")
+    result = build_site(sample_records, out, jobs=1)
+    assert result.exit_code == 0, result.input_errors
+    return out

@@ -6,6 +6,8 @@
     python tools/i18n.py check     # what the test checks: every text translated, placeholders equal, .mo fresh
 
 Texts are marked in the source with ``N_("…")``, ``tr("…", lang)`` and ``ntr("…", "…", n, lang)``.
+Two catalogs: ``ocds_cdmx`` (the commands' messages) and ``ocds_cdmx_site`` (the pages of ``cdmx site``:
+``ocds_cdmx/site/*.py`` and its Jinja2 templates, where ``_("…")`` and ``N_("…")`` mark the texts).
 """
 
 from __future__ import annotations
@@ -24,27 +26,28 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "ocds_cdmx"
 LOCALE = PACKAGE / "report" / "locale"
 DOMAIN = "ocds_cdmx"
+SITE_DOMAIN = "ocds_cdmx_site"
 POT = LOCALE / f"{DOMAIN}.pot"
+#: Domain → (folder, Babel method map): where each catalog's texts are.
+METHODS = {
+    DOMAIN: (PACKAGE, [("site/**", "ignore"), ("**.py", "python")]),
+    SITE_DOMAIN: (PACKAGE / "site", [("**.py", "python"), ("templates/**.html", "jinja2.ext:babel_extract")]),
+}
 #: The functions that mark texts: name → the positions of their message arguments.
 KEYWORDS = {"N_": None, "tr": (1,), "ntr": (1, 2), "_": None, "gettext": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})|%\(?[a-z_]*\)?[sd]")
 
 
-def _sources() -> list[tuple[str, Path]]:
-    """(package root, where to look) for the texts to translate."""
-    return [(str(PACKAGE), PACKAGE)]
-
-
-def extract() -> Catalog:
-    """The template catalog: every marked text of the package and of click."""
-    catalog = Catalog(domain=DOMAIN, project="ocds-cdmx", charset="utf-8")
-    for root, folder in _sources():
-        method_map = [("**.py", "python")]
-        for filename, lineno, message, comments, context in extract_from_dir(
-            folder, method_map=method_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
-        ):
-            where = f"{Path(root).name}/{filename}"
-            catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
+def extract(domain: str = DOMAIN) -> Catalog:
+    """The template catalog of ``domain``: every text marked in its files."""
+    catalog = Catalog(domain=domain, project="ocds-cdmx", charset="utf-8")
+    folder, method_map = METHODS[domain]
+    options = {"templates/**.html": {"trim_blocks": "true", "lstrip_blocks": "true"}}
+    for filename, lineno, message, comments, context in extract_from_dir(
+        folder, method_map=method_map, options_map=options, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
+    ):
+        where = f"{folder.relative_to(PACKAGE.parent).as_posix()}/{filename}"
+        catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
     return catalog
 
 
@@ -54,7 +57,7 @@ def placeholders(text: str) -> set[str]:
 
 
 def catalogs() -> list[Path]:
-    return sorted(LOCALE.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return sorted(path for domain in METHODS for path in LOCALE.glob(f"*/LC_MESSAGES/{domain}.po"))
 
 
 def read(path: Path) -> Catalog:
@@ -84,8 +87,9 @@ def _messages(mo: bytes) -> dict:
 def problems() -> list[str]:
     """What the test fails on: texts without translation, placeholders that differ, stale .mo files."""
     found = []
-    template = extract()
+    templates = {}
     for path in catalogs():
+        template = templates.get(path.stem) or templates.setdefault(path.stem, extract(path.stem))
         catalog = read(path)
         for message in template:
             if not message.id:
@@ -113,8 +117,12 @@ def main(argv: list[str]) -> int:
         write_po(buffer, extract(), width=0, omit_header=False, sort_output=False)
         POT.write_bytes(buffer.getvalue())
     elif command == "update":
-        template = extract()
+        for domain in METHODS:  # a new domain's catalog starts empty
+            for folder in LOCALE.glob("*/LC_MESSAGES"):
+                if not (folder / f"{domain}.po").is_file():
+                    write(folder / f"{domain}.po", Catalog(locale=folder.parent.name, domain=domain, charset="utf-8"))
         for path in catalogs():
+            template = extract(path.stem)
             catalog = read(path)
             catalog.update(template, no_fuzzy_matching=True)
             write(path, catalog)

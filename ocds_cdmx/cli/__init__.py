@@ -12,6 +12,7 @@ from .convert import convert_command
 from .mappings import mappings_group
 from .merge import merge_command
 from .schema import schema_group
+from .site import site_command
 from .validate import validate_command
 
 
@@ -26,12 +27,13 @@ def main() -> None:
     cdmx validate FILE…      every problem in release or record packages
     cdmx merge FILE…         releases from every agency and night → records
     cdmx schema fetch|where  offline copies of the OCDS schemas and extensions
+    cdmx site PUBLICATION    the static site where citizens follow the contracts
 
     Exit codes: 0 fine, 1 the data has problems, 2 usage or unreadable input.
     """
 
 
-for command in (convert_command, mappings_group, validate_command, merge_command, schema_group):
+for command in (convert_command, mappings_group, validate_command, merge_command, schema_group, site_command):
     main.add_command(command)
 
 __all__ = ["main"]

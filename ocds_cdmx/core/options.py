@@ -93,6 +93,23 @@ class ConvertOptions(SchemaOptions):
     max_locations: int = 100
 
 
+@dataclass(frozen=True, kw_only=True)
+class SiteOptions:
+    """How :func:`ocds_cdmx.build_site` builds the static site."""
+
+    #: Where the publication's files are served, for the download links (default: the relative path
+    #: from the site to the publication's folder, which works from disk and when both are served).
+    data_url: str | None = None
+    #: The site's name, shown on every page (default: the city's).
+    title: str = "Contrataciones Abiertas de la Ciudad de México"
+    #: Rebuild every page, whatever changed.
+    full: bool = False
+    #: Worker processes that render the pages of processes (default: one per CPU).
+    jobs: int | None = None
+    #: The encoding of a records file (default: UTF-8/UTF-16, detected).
+    encoding: str | None = None
+
+
 def with_fields(cls: type[T], options: T | None, fields: dict[str, Any]) -> T:
     """``options`` (or the defaults of ``cls``) with ``fields`` replaced; an unknown field is a TypeError."""
     if options is None:

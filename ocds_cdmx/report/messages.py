@@ -528,6 +528,16 @@ TEXTS: dict[str, str] = {
     "no_problems": N_("No problems found."),
     "extensions": N_("Extensions"),
     "applied": N_("applied"),
+    "cannot_write": N_("{source}: cannot write there: {detail}"),
+    "site_no_records": N_(
+        "{source}: no records found: expected a manifest.json listing them, or one of {expected}. Give the folder cdmx publish wrote, or a file of records (cdmx merge --versioned)."
+    ),
+    "site_headline": N_(
+        "Site built in {output}: {processes} processes ({process_pages} pages written, {removed} removed), {suppliers} suppliers ({supplier_pages} pages written), {agencies} agencies ({agency_pages} written), {other_files} other files written, in {seconds} s."
+    ),
+    "site_full": N_("Every page was rebuilt (first build, or the templates, texts or options changed)."),
+    "site_duplicates": N_("{count} processes appear twice in the input; the last record of each was used: {ocids}"),
+    "site_open": N_("Open {index} in a browser, or serve the folder with any web server."),
 }
 
 
