@@ -50,7 +50,9 @@ class MergeOptions(SchemaOptions):
     linked_releases: bool = False
     #: ``package`` (one record package) or ``jsonl`` (one record per line).
     fmt: str = "package"
-    uri: str = ""
+    #: The record package's ``uri``. Default (None): ``urn:ocds-cdmx:<output file name>`` (``records`` for
+    #: standard output); ``""`` writes an empty one, as ``ocdskit compile`` does.
+    uri: str | None = None
     #: Default: the latest ``publishedDate`` of the inputs, else now.
     published_date: str | None = None
     #: Default: the publisher of the last input package.
