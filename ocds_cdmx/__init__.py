@@ -4,14 +4,17 @@ The command line (``cdmx``) is a thin shell over these functions:
 
 - :func:`convert`: an agency's workbook and its mapping → an OCDS release package;
 - :func:`validate`: every problem in OCDS release or record packages;
-- :func:`merge`: release packages from every agency and night → record packages.
+- :func:`merge`: release packages from every agency and night → record packages;
+- :func:`publish`: the nightly job: every agency's files → new releases where something changed →
+  the store of every release ever published → the publication directory.
 
 Each takes its options as a frozen dataclass (:class:`ConvertOptions`, :class:`ValidateOptions`,
 :class:`MergeOptions`) or as keyword arguments, and returns a result with ``findings``,
 ``input_errors`` and ``exit_code`` (0 fine, 1 data problems, 2 unreadable input).
 
 The house, one subpackage per step of the flow, each importing only those before it:
-``core`` → ``io`` → ``schema`` → ``report`` → ``validation`` → ``conversion`` → ``merging`` → ``cli``.
+``core`` → ``io`` → ``schema`` → ``report`` → ``validation`` → ``conversion`` → ``merging`` →
+``publishing`` → ``cli``.
 Names are loaded on first use, so that importing one part does not load them all.
 """
 
@@ -29,6 +32,9 @@ _API = {
     "ValidationResult": "validation",
     "merge": "merging",
     "MergeResult": "merging",
+    "publish": "publishing",
+    "PublishResult": "publishing",
+    "PublishOptions": "core.options",
     "ConvertOptions": "core.options",
     "MergeOptions": "core.options",
     "ValidateOptions": "core.options",

@@ -11,6 +11,7 @@ from .. import __version__
 from .convert import convert_command
 from .mappings import mappings_group
 from .merge import merge_command
+from .publish import publish_command
 from .schema import schema_group
 from .validate import validate_command
 
@@ -25,13 +26,14 @@ def main() -> None:
     cdmx mappings list|check the mappings from spreadsheets to OCDS
     cdmx validate FILE…      every problem in release or record packages
     cdmx merge FILE…         releases from every agency and night → records
+    cdmx publish CONFIG.yaml the nightly job: every agency → store → publication
     cdmx schema fetch|where  offline copies of the OCDS schemas and extensions
 
     Exit codes: 0 fine, 1 the data has problems, 2 usage or unreadable input.
     """
 
 
-for command in (convert_command, mappings_group, validate_command, merge_command, schema_group):
+for command in (convert_command, mappings_group, validate_command, merge_command, publish_command, schema_group):
     main.add_command(command)
 
 __all__ = ["main"]

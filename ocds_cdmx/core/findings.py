@@ -74,6 +74,11 @@ CHECKS: dict[str, tuple[str, str]] = {
     "orphan_subrow": (WARNING, "convert"),
     "subtable_missing": (WARNING, "convert"),
     "formula_without_value": (ERROR, "convert"),
+    # Publishing
+    "publish_ocid_of_other_agency": (ERROR, "publish"),
+    "publish_process_vanished": (WARNING, "publish"),
+    "publish_ocid_in_several_files": (WARNING, "publish"),
+    "publish_value_not_removable": (WARNING, "publish"),
 }
 
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}

@@ -95,6 +95,24 @@ class ConvertOptions(SchemaOptions):
     max_locations: int = 100
 
 
+@dataclass(frozen=True, kw_only=True)
+class PublishOptions(SchemaOptions):
+    """How :func:`ocds_cdmx.publish` runs a night."""
+
+    #: Publish only these agencies (their keys); default: every agency of the configuration.
+    agencies: tuple[str, ...] | None = None
+    #: Say what would change, write nothing (neither the store nor the publication).
+    dry_run: bool = False
+    #: Regenerate every output from the store alone (no conversion, no cache).
+    rebuild: bool = False
+    #: The night's date and time (RFC 3339), for a new night; default: now, in the configuration's time
+    #: zone. An interrupted night is resumed with its own.
+    night: str | None = None
+    #: Worker processes for conversions and records (default: one per CPU).
+    jobs: int | None = None
+    max_locations: int = 100
+
+
 def with_fields(cls: type[T], options: T | None, fields: dict[str, Any]) -> T:
     """``options`` (or the defaults of ``cls``) with ``fields`` replaced; an unknown field is a TypeError."""
     if options is None:
