@@ -10,7 +10,15 @@ from ..core.options import PublishOptions
 from ..publishing import publish
 from ..report.jsonreport import write_publish_json
 from ..report.text import write_publish_text
-from .common import ProgressLine, lang_option, language, max_locations_option, report_console, report_option, schema_options
+from .common import (
+    ProgressLine,
+    lang_option,
+    language,
+    max_locations_option,
+    report_console,
+    report_option,
+    schema_options,
+)
 
 
 @click.command("publish")
@@ -26,16 +34,12 @@ from .common import ProgressLine, lang_option, language, max_locations_option, r
     help="The night's date and time (RFC 3339, e.g. 2024-10-16T02:00:00-06:00). Default: now. "
     "An interrupted night is resumed with its own.",
 )  # fmt: skip
-@click.option(
-    "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per CPU)."
-)
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per CPU).")
 @report_option
 @max_locations_option
 @schema_options
 @lang_option
-def publish_command(
-    config: str, agencies: tuple[str, ...], report_fmt: str, lang: str | None, **fields
-) -> None:
+def publish_command(config: str, agencies: tuple[str, ...], report_fmt: str, lang: str | None, **fields) -> None:
     """Run one night of the publication that CONFIG.yaml describes.
 
     For each agency: convert its files, compare each process with what the store last published for it,

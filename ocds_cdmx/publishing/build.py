@@ -41,11 +41,11 @@ from .downloads import CsvArchive, SplitWorkbook
 from .feeds import feed
 from .locks import FileLock
 from .night import write_package
-from .records import gz, init_worker, load_rows, record_batch, record_file, year_of
+from .records import gz, init_worker, load_rows, record_batch, record_file, record_text, year_of
 from .store import Store
 from .tables import sheet_names, titles
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 BATCH = 200
 KEEP_BUILDS = 2
 
@@ -241,7 +241,9 @@ class Builder:
                 self._switch(target)
             except OSError as e:
                 shutil.rmtree(scratch, ignore_errors=True)
-                raise OutputError("output_unwritable", str(e.filename or self.output), detail=e.strerror or str(e)) from None
+                raise OutputError(
+                    "output_unwritable", str(e.filename or self.output), detail=e.strerror or str(e)
+                ) from None
             cache.put_build(number, content)
             self._prune(number)
             return str(target)
@@ -266,10 +268,11 @@ class Builder:
             return None
 
     def _numbers(self) -> list[int]:
+        """The numbers of the finished builds (an interrupted one's ``.tmp`` is made again)."""
         numbers = []
         for entry in (self.state / "builds").iterdir():
             with contextlib.suppress(ValueError):
-                numbers.append(int(entry.name.split(".")[0]))
+                numbers.append(int(entry.name))
         return numbers
 
     def _switch(self, target: Path) -> None:
@@ -482,10 +485,25 @@ class Builder:
                 return True
             return False
 
+        # With one year, "full" holds the same as that year: made once, linked under both names.
+        single = next(iter(years)) if len(years) == 1 else None
+        aliases: list[tuple[str, str]] = []
         scratch = tempfile.mkdtemp(prefix="downloads-", dir=self.root.parent)
         try:
-            targets = []
             for key, item in sorted(derived.items()):
+                if single is not None and item.path == "full" and item.kind in ("compiled", "downloads"):
+                    item.fingerprint = item.fingerprint.hexdigest()
+                    if item.kind == "compiled":
+                        aliases.append(
+                            (
+                                layout.bulk_path("compiled-releases", single),
+                                layout.bulk_path("compiled-releases", "full"),
+                            )
+                        )
+                    else:
+                        for suffix in (".csv.zip", ".xlsx"):
+                            aliases.append((layout.download_path(single, suffix), layout.download_path("full", suffix)))
+                    continue
                 fingerprint = item.fingerprint.hexdigest()
                 if item.kind == "downloads":
                     fingerprint = _sha([fingerprint, tables_fp])
@@ -507,15 +525,20 @@ class Builder:
                         writers[xlsx_key] = (SplitWorkbook(scratch, names, heads, split=split), xlsx_path, xlsx_fp)
                 else:
                     path = layout.bulk_path("records" if item.kind == "records" else "compiled-releases", item.path)
+                    if item.kind == "records":
+                        fingerprint = _sha([fingerprint, self._records_head(packages)])
                     if not reuse(path, fingerprint):
                         f = open(self._path(path), "wb")  # noqa: SIM115 - closed below
                         writers[key] = (_Hasher(f), path, fingerprint)
-                        targets.append(key)
+                        if item.kind == "records":
+                            writers[key][0].write(gz(self._records_head(packages)))
                 item.fingerprint = fingerprint
             record_entries = self._write_processes(cache, writers, derived)
             for key, (writer, path, fingerprint) in writers.items():
                 item = derived.get(key)
                 if isinstance(writer, _Hasher):
+                    if item.kind == "records":
+                        writer.write(gz("]}\n"))
                     writer.file.close()
                     self.written += 1
                     kind = "bulk-records" if item.kind == "records" else "bulk-compiled-releases"
@@ -535,6 +558,7 @@ class Builder:
                     for index, (temporary, counts) in enumerate(parts, 1):
                         name = path if len(parts) == 1 else path.replace(".xlsx", f"-{index}.xlsx")
                         shutil.move(temporary, self._path(name))
+                        os.chmod(self._path(name), 0o644)
                         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                         entry = self._file_entry(name, "download-xlsx", media, fingerprint, counts)
                         entry["group"] = path
@@ -542,6 +566,14 @@ class Builder:
                             entry["part"] = index
                         described.append(entry)
                     entries.update({d["path"]: d for d in described})
+            for source, alias in aliases:
+                if source in entries:
+                    os.link(self.root / source, self._path(alias))
+                    entry = {**entries[source], "path": alias, "url": layout.url_of(self.config, alias)}
+                    entry.pop("year", None)
+                    if "group" in entry:
+                        entry["group"] = alias
+                    entries[alias] = entry
         finally:
             for writer, _, _ in writers.values():
                 if isinstance(writer, _Hasher) and not writer.file.closed:
@@ -549,6 +581,26 @@ class Builder:
             shutil.rmtree(scratch, ignore_errors=True)
         files.extend(entries[p] for p in sorted(entries))
         return record_entries
+
+    def _records_head(self, packages: list[dict]) -> str:
+        """The bulk record package up to its records: the URIs of every night package, their extensions."""
+        extensions: dict[str, None] = {}
+        for night in packages:
+            extensions.update(dict.fromkeys(night["package"].get("extensions", [])))
+        package: dict[str, Any] = {
+            "uri": layout.url_of(self.config, layout.bulk_path("records", "full")),
+            "publisher": self.config.publisher,
+            "publishedDate": max((n["night"] for n in packages), default="1970-01-01T00:00:00Z"),
+        }
+        if self.config.license:
+            package["license"] = self.config.license
+        if self.config.publication_policy:
+            package["publicationPolicy"] = self.config.publication_policy
+        package["version"] = "1.1"
+        if extensions:
+            package["extensions"] = list(extensions)
+        package["packages"] = [n["package"]["uri"] for n in packages]
+        return json.dumps(package, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"records":['
 
     def _file_entry(self, path: str, kind: str, media: str, fingerprint: str, counts: dict) -> dict:
         data = self._path(path).read_bytes()
@@ -569,11 +621,25 @@ class Builder:
         entries = []
         self.agencies: dict[str, dict] = {}
         wanted_rows = any(not isinstance(w[0], _Hasher) for w in writers.values())
-        columns = "year, releases, first_date, last_date, compiled_date, sha256, size, prefix, record_gz, compiled_gz, agency"
+        columns = (
+            "year, releases, first_date, last_date, compiled_date, sha256, size, prefix, record_gz, compiled_gz, agency"
+        )
         columns += ", rows" if wanted_rows else ", NULL"
-        for ocid, year, releases, first, last, compiled_date, sha, size, prefix, record_gz, compiled_gz, agency, rows in (
-            cache.processes(columns)
-        ):
+        for (
+            ocid,
+            year,
+            releases,
+            first,
+            last,
+            compiled_date,
+            sha,
+            size,
+            prefix,
+            record_gz,
+            compiled_gz,
+            agency,
+            rows,
+        ) in cache.processes(columns):
             path = layout.record_path(ocid)
             if not (self.prev_records.get(path) == sha and self._link(path)):
                 self._path(path).write_bytes(record_file(prefix, record_gz))
@@ -582,7 +648,9 @@ class Builder:
                 "path": path, "url": layout.url_of(self.config, path), "ocid": ocid, "agency": agency,
                 "size": size, "sha256": sha, "releases": releases, "first_date": first, "last_date": last,
             })  # fmt: skip
-            stats = self.agencies.setdefault(agency, {"processes": 0, "releases": 0, "first_date": None, "last_date": None})
+            stats = self.agencies.setdefault(
+                agency, {"processes": 0, "releases": 0, "first_date": None, "last_date": None}
+            )
             stats["processes"] += 1
             stats["releases"] += releases
             if first and (stats["first_date"] is None or first < stats["first_date"]):
@@ -601,7 +669,8 @@ class Builder:
                         writer[0].add(tables)
             derived["records"].see(compiled_date)
             if "records" in writers:
-                writers["records"][0].write(record_gz)
+                # The first record follows the package's "records":[ without a comma.
+                writers["records"][0].write(record_gz if derived["records"].count > 1 else gz(record_text(record_gz)))
         return entries
 
     def _feeds(self) -> list[dict]:
@@ -643,7 +712,8 @@ class Builder:
             "toolkit": {"name": "ocds-cdmx", "version": __version__},
             "ocds": {"version": "1.1", "schema": TAGS["1.1"], "extensions": [e.url for e in profile.extensions]},
             "counts": {
-                "agencies": len(agencies), "processes": len(records),
+                "agencies": len(agencies),
+                "processes": len(records),
                 "releases": sum(r["releases"] for r in records),
             },  # fmt: skip
             "date_range": {
@@ -655,8 +725,16 @@ class Builder:
         dumps = {"ensure_ascii": False, "separators": (",", ":")}
         text = json.dumps(head, ensure_ascii=False, indent=1)[:-2]
         parts = [text, ',\n "files": [\n']
-        parts.append(",\n".join(json.dumps({k: v for k, v in f.items() if k != "fingerprint"} | (
-            {"fingerprint": f["fingerprint"]} if "fingerprint" in f else {}), **dumps) for f in files))
+        parts.append(
+            ",\n".join(
+                json.dumps(
+                    {k: v for k, v in f.items() if k != "fingerprint"}
+                    | ({"fingerprint": f["fingerprint"]} if "fingerprint" in f else {}),
+                    **dumps,
+                )
+                for f in files
+            )
+        )
         parts.append('\n ],\n "records": [\n')
         parts.append(",\n".join(json.dumps(r, **dumps) for r in records))
         parts.append("\n ]\n}\n")

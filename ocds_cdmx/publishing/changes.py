@@ -119,15 +119,23 @@ class Changes:
         self._nullable: dict[tuple, bool] = {}
 
     def outcome(
-        self, ocid: str, stage_releases: list[dict], stored_state: str | None, published: Callable[[], list[dict]],
+        self,
+        ocid: str,
+        stage_releases: list[dict],
+        stored_state: str | None,
+        published: Callable[[], list[dict]],
         night: str,
+        digest: str | None = None,
     ) -> Outcome:
         """The outcome for one process: ``stage_releases`` are tonight's (stages in order), ``stored_state``
-        the hash of the state last published (None: never published), ``published()`` its releases."""
+        the hash of the state last published (None: never published), ``published()`` its releases;
+        ``digest`` the state's hash, when the caller knows it (else it is computed)."""
         top = stage_releases[-1]
-        digest = state_hash(top)
+        digest = digest or state_hash(top)
         if stored_state is None:
-            return first_releases(stage_releases)
+            outcome = first_releases(stage_releases)
+            outcome.state = digest
+            return outcome
         if digest == stored_state:
             return Outcome("unchanged", state=digest)
         earlier = published()

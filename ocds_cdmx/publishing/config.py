@@ -152,7 +152,9 @@ def load(path: str | os.PathLike) -> Config:
             problem(key, "must be an http(s) URL")
     base_url = data.get("base_url")
     if not _url(base_url):
-        problem("base_url", "the http(s) URL where the output directory is served, e.g. https://datos.cdmx.gob.mx/ocds/")
+        problem(
+            "base_url", "the http(s) URL where the output directory is served, e.g. https://datos.cdmx.gob.mx/ocds/"
+        )
         base_url = "https://example.invalid/"
     elif not base_url.endswith("/"):
         base_url += "/"
@@ -207,13 +209,19 @@ def load(path: str | os.PathLike) -> Config:
         elif (here / mapping).is_file():
             mapping = str(here / mapping)
         elif not (BUNDLED / f"{mapping}.yaml").is_file() and not (BUNDLED / mapping).is_file():
-            problem(f"{where}.mapping", f"no mapping file {mapping} (relative to this file) and no bundled mapping of that name")
+            problem(
+                f"{where}.mapping",
+                f"no mapping file {mapping} (relative to this file) and no bundled mapping of that name",
+            )
         files = entry.get("files")
         conversions: list[tuple[str, ...]] = []
         if isinstance(files, str):
             files = [files]
         if not isinstance(files, list) or not files:
-            problem(f"{where}.files", "a list: globs (each file converted on its own) or lists of globs (converted together)")
+            problem(
+                f"{where}.files",
+                "a list: globs (each file converted on its own) or lists of globs (converted together)",
+            )
             files = []
         for j, item in enumerate(files):
             patterns = [item] if isinstance(item, str) else item

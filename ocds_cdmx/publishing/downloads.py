@@ -115,7 +115,9 @@ class _Sheet:
             text = str(value)
             shown = style or (1 if is_formula_like(text) else 0)
             mark = f' s="{shown}"' if shown else ""
-            cells.append(f'<c r="{letter}{n}" t="inlineStr"{mark}><is><t xml:space="preserve">{_xml_text(text)}</t></is></c>')
+            cells.append(
+                f'<c r="{letter}{n}" t="inlineStr"{mark}><is><t xml:space="preserve">{_xml_text(text)}</t></is></c>'
+            )
         self.file.write(f'<row r="{n}">{"".join(cells)}</row>')
 
     def finish(self) -> None:
@@ -170,7 +172,8 @@ class Workbook:
             f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
         )
         sheets = "".join(
-            f'<sheet name="{_xml_text(name)[:31]}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(self.names, 1)
+            f'<sheet name="{_xml_text(name)[:31]}" sheetId="{i}" r:id="rId{i}"/>'
+            for i, name in enumerate(self.names, 1)
         )
         workbook = (
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{_NS}" xmlns:r="{_REL}">'

@@ -21,7 +21,11 @@ TAGS = N_("Release tags: {tags}")
 
 
 def feed(
-    base_url: str, agency: str, name: str, recent: list[tuple[str, str, str, str]], first_nights: dict[str, str],
+    base_url: str,
+    agency: str,
+    name: str,
+    recent: list[tuple[str, str, str, str]],
+    first_nights: dict[str, str],
     lang: str,
 ) -> bytes:
     """The agency's feed from its latest releases ``(night, ocid, release_id, text)``, newest first;
@@ -43,7 +47,7 @@ def feed(
         f"  <id>{escape(self_url)}</id>",
         f"  <title>{escape(tr(FEED_TITLE, lang).format(agency=name))}</title>",
         f"  <updated>{escape(updated)}</updated>",
-        f"  <link rel=\"self\" href={quoteattr(self_url)}/>",
+        f'  <link rel="self" href={quoteattr(self_url)}/>',
         f"  <author><name>{escape(name)}</name></author>",
     ]
     for night, ocid, release_id, release in entries:

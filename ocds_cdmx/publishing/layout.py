@@ -60,8 +60,8 @@ def feed_path(agency: str) -> str:
 
 def bulk_path(kind: str, name: str) -> str:
     """``bulk/<kind>/<name>.jsonl.gz`` (kind: ``compiled-releases``, ``releases``; name: ``full`` or a year),
-    or ``bulk/records.jsonl.gz``."""
-    return f"{BULK_DIR}/{kind}.jsonl.gz" if kind == "records" else f"{BULK_DIR}/{kind}/{name}.jsonl.gz"
+    or ``bulk/records.json.gz`` (one record package with every record)."""
+    return f"{BULK_DIR}/records.json.gz" if kind == "records" else f"{BULK_DIR}/{kind}/{name}.jsonl.gz"
 
 
 def download_path(name: str, suffix: str) -> str:

@@ -9,6 +9,7 @@ data stays online.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from ..core.options import ConvertOptions
 from ..core.release_ids import content_hash
 from ..io.jsonin import iter_documents
 from ..io.output import PackageWriter
-from ..io.scratch import RunWriter, iter_groups, load
+from ..io.scratch import RELEASE, Item, RunWriter, iter_groups, load
 from ..merging.compile import rules_from_schema
 from ..schema import SchemaStore, load_profile
 from ..validation import validate
@@ -124,15 +125,9 @@ class AgencyNight:
         store_schema = SchemaStore(self.schema_dir, offline=self.offline)
         profile = load_profile(store_schema, "1.1", self.extensions)
         changes = Changes(rules_from_schema(profile.release_schema), profile.release_schema)
-        runs = []
-        for index, output in enumerate(outputs):
-            run = os.path.join(self.scratch, f"run-{index}.sqlite")
-            writer = RunWriter(run)
-            for doc in iter_documents(output):
-                for _, _, release in doc.items:
-                    writer.add(release["ocid"], 0, output, "", release)
-            writer.close()
-            runs.append(run)
+        # A mapping's own ids hash the release's content (core.release_ids): the latest stage's id then
+        # tells its state, without hashing it again. OCDS-path workbooks carry ids of their own.
+        minted = self.mapping.data.get("mode") != "ocds-paths"
         metadata = package_metadata(self.config, self.agency, night, self.extensions)
         package_path = os.path.join(self.scratch, "night.json")
         releases_path = os.path.join(self.scratch, "releases.jsonl")
@@ -146,14 +141,13 @@ class AgencyNight:
             open(processes_path, "w", encoding="utf-8") as processes,
         ):
             writer = PackageWriter(package, metadata, "releases", compact=True)
-            for ocid, group in iter_groups(runs) if runs else ():
+            for ocid, items in self._groups(outputs, minted):
                 while current is not None and current[0] < ocid:
                     self._vanished(current[0])
                     current = next(stored, None)
                 previous = current if current is not None and current[0] == ocid else None
                 if previous is not None:
                     current = next(stored, None)
-                items = load(group)
                 sources = sorted({it.source for it in items})
                 if len(sources) > 1:
                     self.findings.source = self.agency.key
@@ -168,7 +162,7 @@ class AgencyNight:
                 outcome = changes.outcome(
                     ocid, stage_releases, previous[1] if previous else None,
                     lambda ocid=ocid: [json.loads(text) for _, _, _, text in self.store.releases_of(ocid)],
-                    night,
+                    night, f"id:{stage_releases[-1]['id']}" if minted else None,
                 )  # fmt: skip
                 for path in outcome.kept:
                     self.findings.source = self.agency.key
@@ -202,6 +196,25 @@ class AgencyNight:
             self.findings.add("publish_ocid_of_other_agency", (Key(ocid),), ocid, agency=owner)
             self.fail("ocid_of_other_agency")
         return package_path, releases_path, processes_path, metadata
+
+    def _groups(self, outputs: list[str], in_order: bool) -> Iterator[tuple[str, list[Item]]]:
+        """Tonight's releases by OCID, in OCID order. A mapping's conversion writes them in that order
+        (it groups rows by OCID, sorted as the store sorts): one is read as it is; several, or an
+        OCDS-path workbook's, are grouped on disk first."""
+        if len(outputs) == 1 and in_order:
+            for ocid, group in itertools.groupby(_releases(outputs[0]), key=lambda r: r["ocid"]):
+                yield ocid, [Item(RELEASE, outputs[0], "", r) for r in group]
+            return
+        runs = []
+        for index, output in enumerate(outputs):
+            run = os.path.join(self.scratch, f"run-{index}.sqlite")
+            writer = RunWriter(run)
+            for release in _releases(output):
+                writer.add(release["ocid"], RELEASE, output, "", release)
+            writer.close()
+            runs.append(run)
+        for ocid, group in iter_groups(runs):
+            yield ocid, load(group)
 
     def _vanished(self, ocid: str) -> None:
         self.result.vanished += 1
@@ -241,6 +254,12 @@ class AgencyNight:
             self.agency.key, night, result.status, metadata if result.releases else None,
             _json_lines(releases_path), _json_lines(processes_path), summary,
         )  # fmt: skip
+
+
+def _releases(path: str) -> Iterator[dict]:
+    for doc in iter_documents(path):
+        for _, _, release in doc.items:
+            yield release
 
 
 def _json_lines(path: str) -> Iterator[tuple]:

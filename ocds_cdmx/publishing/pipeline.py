@@ -81,7 +81,9 @@ def publish(
         unknown = sorted(set(options.agencies) - {a.key for a in config.agencies})
         if unknown:
             known = ", ".join(a.key for a in config.agencies)
-            result.input_errors.append(InputError("agency_unknown", config.source, agencies=", ".join(unknown), known=known))
+            result.input_errors.append(
+                InputError("agency_unknown", config.source, agencies=", ".join(unknown), known=known)
+            )
             return result
         wanted = tuple(a for a in config.agencies if a.key in options.agencies)
     with tempfile.TemporaryDirectory(prefix="cdmx-publish-") as scratch:

@@ -95,16 +95,22 @@ def record_outputs(ocid: str, agency: str, version: str, rows: list[tuple]) -> d
         "sha256": hashlib.sha256(data).hexdigest(),
         "size": len(data),
         "prefix": prefix,
-        "record_gz": gz(record_text + "\n"),
+        # The record as it follows another in the bulk record package.
+        "record_gz": gz("," + record_text),
         "compiled_gz": gz(json.dumps(compiled, **DUMPS) + "\n"),
         "rows": zlib.compress(marshal.dumps(tables), 6),
         "counts": [len(t) for t in tables],
     }
 
 
+def record_text(record_gz: bytes) -> str:
+    """A record's JSON text from its cached gzip member."""
+    return gzip.decompress(record_gz).decode("utf-8")[1:]
+
+
 def record_file(prefix: str, record_gz: bytes) -> bytes:
     """A record package's bytes from its cached parts."""
-    return (prefix + gzip.decompress(record_gz).decode("utf-8").rstrip("\n") + "]}\n").encode("utf-8")
+    return (prefix + record_text(record_gz) + "]}\n").encode("utf-8")
 
 
 def load_rows(blob: bytes) -> list:

@@ -43,14 +43,18 @@ class AgencyResult:
 
     @property
     def errors(self) -> int:
-        return self.findings.count("error") + sum(c.errors for c in self.conversions) + (
-            self.validation.errors if self.validation is not None else 0
+        return (
+            self.findings.count("error")
+            + sum(c.errors for c in self.conversions)
+            + (self.validation.errors if self.validation is not None else 0)
         )
 
     @property
     def warnings(self) -> int:
-        return self.findings.count("warning") + sum(c.warnings for c in self.conversions) + (
-            self.validation.warnings if self.validation is not None else 0
+        return (
+            self.findings.count("warning")
+            + sum(c.warnings for c in self.conversions)
+            + (self.validation.warnings if self.validation is not None else 0)
         )
 
     def counts(self) -> dict[str, int]:

@@ -47,7 +47,11 @@ def _list(node: Any, *path: str) -> list[dict]:
 
 
 def _names(references: Any) -> str | None:
-    names = [r.get("name") or r.get("id") for r in references if isinstance(r, dict)] if isinstance(references, list) else []
+    names = (
+        [r.get("name") or r.get("id") for r in references if isinstance(r, dict)]
+        if isinstance(references, list)
+        else []
+    )
     return "; ".join(str(n) for n in names if n is not None) or None
 
 

@@ -347,7 +347,9 @@ FINDINGS: dict[str, tuple[str, str]] = {
     ),
     "publish_ocid_of_other_agency": (
         N_("The process {value} is published by another agency ({agency}): this agency published nothing tonight"),
-        N_("An OCID belongs to one agency. Check the OCID template of the mapping (it should hold {{agency}}) or the row's number."),
+        N_(
+            "An OCID belongs to one agency. Check the OCID template of the mapping (it should hold {{agency}}) or the row's number."
+        ),
     ),
     "publish_process_vanished": (
         N_("The process {value} is no longer in the agency's files: its published releases stay as they are"),
@@ -445,12 +447,18 @@ TEXTS: dict[str, str] = {
     "unmapped_columns": N_("Columns present but not in the mapping ({sheet}): {columns}"),
     "validation_summary": N_("Output checked with cdmx validate: {errors} errors, {warnings} warnings."),
     "config": N_("{source}: the configuration has problems: {problems}"),
-    "store_unavailable": N_("The store {source} cannot be opened: {detail}. Nothing was published; the previous publication is intact."),
+    "store_unavailable": N_(
+        "The store {source} cannot be opened: {detail}. Nothing was published; the previous publication is intact."
+    ),
     "store_missing": N_("The store {source} does not exist."),
-    "store_no_driver": N_("The store {source} is a PostgreSQL server, which needs psycopg: pip install 'ocds-cdmx[postgresql]'."),
+    "store_no_driver": N_(
+        "The store {source} is a PostgreSQL server, which needs psycopg: pip install 'ocds-cdmx[postgresql]'."
+    ),
     "store_failed": N_("The store {source} failed: {detail}. Nothing of the agency's night was stored; run again."),
     "lock_busy": N_("{source} is locked by another run."),
-    "output_unwritable": N_("The publication cannot be written at {source}: {detail}. The previous publication is intact; the night is stored and the next run publishes it."),
+    "output_unwritable": N_(
+        "The publication cannot be written at {source}: {detail}. The previous publication is intact; the night is stored and the next run publishes it."
+    ),
     "output_not_ours": N_("{source} is a directory that cdmx publish did not make: give another output, or empty it."),
     "night_invalid": N_("{source}: {value!r} is not a date and time with its offset (e.g. 2024-10-16T02:00:00-06:00)."),
     "agency_unknown": N_("{source}: no agency {agencies} (the configuration has {known})."),

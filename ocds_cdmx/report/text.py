@@ -201,8 +201,13 @@ def write_publish_text(result: PublishResult, lang: str, console: Console) -> No
             continue
         status_text = text(f"status_{agency.status}", lang)
         line(
-            text("publish_agency", lang, status_text=status_text, agency=agency.key,
-                 **{k: v for k, v in agency.as_dict().items() if k != "key"}),  # fmt: skip
+            text(
+                "publish_agency",
+                lang,
+                status_text=status_text,
+                agency=agency.key,
+                **{k: v for k, v in agency.as_dict().items() if k != "key"},
+            ),  # fmt: skip
             "bold red" if agency.status == "failed" else "bold",
         )
         if agency.resumed:
