@@ -715,7 +715,7 @@ class Builder:
                 "agencies": len(agencies),
                 "processes": len(records),
                 "releases": sum(r["releases"] for r in records),
-            },  # fmt: skip
+            },
             "date_range": {
                 "first": min((r["first_date"] for r in dates), default=None),
                 "last": max((r["last_date"] for r in dates), default=None),

@@ -15,6 +15,7 @@ A process's *state* is tonight's cumulative release of its latest stage (everyth
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -256,7 +257,7 @@ def _copy(value: Any) -> Any:
 def _put_null(release: dict, path: tuple) -> bool:
     """Set ``null`` at a flattened merge path (objects in arrays found by id, made if missing)."""
     node: Any = release
-    for step, following in zip(path, path[1:], strict=False):
+    for step, following in itertools.pairwise(path):
         if isinstance(step, ItemKey):
             if not isinstance(node, list):
                 return False

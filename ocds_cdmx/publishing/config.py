@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from ..core.errors import ConfigError
 from ..conversion.mapping import BUNDLED
+from ..core.errors import ConfigError
 from .store import is_postgresql
 
 #: An agency's key names its files and URLs: letters, digits, - and _.

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..conversion import convert
 from ..conversion.mapping import Mapping
-from ..core.findings import Findings, Key
+from ..core.findings import Key
 from ..core.options import ConvertOptions
 from ..core.release_ids import content_hash
 from ..io.jsonin import iter_documents

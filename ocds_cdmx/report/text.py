@@ -207,7 +207,7 @@ def write_publish_text(result: PublishResult, lang: str, console: Console) -> No
                 status_text=status_text,
                 agency=agency.key,
                 **{k: v for k, v in agency.as_dict().items() if k != "key"},
-            ),  # fmt: skip
+            ),
             "bold red" if agency.status == "failed" else "bold",
         )
         if agency.resumed:
