@@ -34,6 +34,17 @@ from .results import BUSY, FAILED, AgencyResult, PublishResult
 from .store import Store, is_postgresql
 
 
+def _given_night(requested: str) -> str:
+    parsed = parse_date(requested)
+    if parsed is None:
+        raise InputError("night_invalid", "--night", value=requested)
+    return format_date(parsed)
+
+
+def _nights_of(store: Store, agency: str) -> set[str]:
+    return {n["night"] for n in store.nights() if n["agency"] == agency}
+
+
 def _new_night(requested: str | None, timezone: str, store: Store, agency: str) -> str:
     """The date and time of a new night: the one asked for, else now; a second later while it is taken."""
     if requested is not None:
@@ -43,7 +54,7 @@ def _new_night(requested: str | None, timezone: str, store: Store, agency: str) 
     else:
         parsed = datetime.now(ZoneInfo(timezone)).replace(microsecond=0)
     night = format_date(parsed)
-    while store.night_exists(agency, night):
+    while store.night_exists(agency, night):  # a night of the same second: the next one
         parsed += timedelta(seconds=1)
         night = format_date(parsed)
     return night
@@ -126,6 +137,11 @@ def _night(
             continue
         if unfinished is not None:
             night, outcome.resumed = unfinished[0], True
+        elif options.night is not None and _given_night(options.night) in _nights_of(store, agency.key):
+            # That night was published already: running it again changes nothing.
+            outcome.night, outcome.already_stored = _given_night(options.night), True
+            _stored_counts(store, outcome)
+            continue
         else:
             night = _new_night(options.night, config.timezone, store, agency.key)
         outcome.night = night
