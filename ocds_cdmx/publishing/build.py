@@ -45,7 +45,7 @@ from .records import gz, init_worker, load_rows, record_batch, record_file, reco
 from .store import Store
 from .tables import sheet_names, titles
 
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 BATCH = 200
 KEEP_BUILDS = 2
 
@@ -301,9 +301,8 @@ class Builder:
     def _fill(self, root: Path, previous: Path | None, cache: Cache, nights: list[dict], states: dict) -> None:
         self.root = root
         self.previous = previous
-        prev_manifest = _read_manifest(previous)
-        self.prev_files = {e["path"]: e for e in prev_manifest.get("files", [])}
-        self.prev_records = {e["path"]: e["sha256"] for e in prev_manifest.get("records", [])}
+        self.prev_files = {e["path"]: e for e in _manifest_lines(previous, "files")}
+        self.records_list = root.parent / f"{root.name}.records.jsonl"
         packages = [n for n in nights if n["status"] == "published" and n["package"]]
         extensions: dict[str, None] = {}
         for night in packages:
@@ -314,8 +313,10 @@ class Builder:
         files += self._packages(packages, cache)
         records_entries = self._processes(packages, cache, rules, files)
         files += self._feeds()
-        manifest = self._manifest(files, records_entries, states, nights, profile)
-        self._put(layout.MANIFEST, manifest)
+        try:
+            self._manifest(files, records_entries, states, nights, profile)
+        finally:
+            self.records_list.unlink(missing_ok=True)
 
     def _path(self, relative: str) -> Path:
         path = self.root / relative
@@ -454,7 +455,7 @@ class Builder:
             for outputs in pool.map_ordered(record_batch, batches()):
                 cache.put_processes(outputs)
 
-    def _processes(self, packages: list[dict], cache: Cache, rules: Any, files: list[dict]) -> list[dict]:
+    def _processes(self, packages: list[dict], cache: Cache, rules: Any, files: list[dict]) -> dict:
         self._update_cache(packages, cache, rules)
         lang = self.config.lang
         names, heads = sheet_names(lang), titles(lang)
@@ -616,15 +617,20 @@ class Builder:
             entry["year"] = year.split("-")[0]
         return entry
 
-    def _write_processes(self, cache: Cache, writers: dict, derived: dict[str, _Derived]) -> list[dict]:
-        """Pass two over the processes: record files, bulk lines, download rows."""
-        entries = []
+    def _write_processes(self, cache: Cache, writers: dict, derived: dict[str, _Derived]) -> dict:
+        """Pass two over the processes: record files, bulk lines, download rows. The record files' manifest
+        entries go to a file (read back into the manifest), the previous build's are read as a stream:
+        both are in OCID order, so memory does not grow with the number of processes."""
+        entries = {"count": 0, "releases": 0, "first": None, "last": None}
+        listing = open(self.records_list, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+        previous = _manifest_lines(self.previous, "records")
+        before = next(previous, None)
         self.agencies: dict[str, dict] = {}
         wanted_rows = any(not isinstance(w[0], _Hasher) for w in writers.values())
         columns = (
             "year, releases, first_date, last_date, compiled_date, sha256, size, prefix, record_gz, compiled_gz, agency"
         )
-        columns += ", rows" if wanted_rows else ", NULL"
+        columns += ", rows, counts" if wanted_rows else ", NULL, NULL"
         for (
             ocid,
             year,
@@ -639,15 +645,28 @@ class Builder:
             compiled_gz,
             agency,
             rows,
+            counts,
         ) in cache.processes(columns):
             path = layout.record_path(ocid)
-            if not (self.prev_records.get(path) == sha and self._link(path)):
+            while before is not None and before["ocid"] < ocid:
+                before = next(previous, None)
+            same = before is not None and before["ocid"] == ocid and before["sha256"] == sha
+            if not (same and self._link(path)):
                 self._path(path).write_bytes(record_file(prefix, record_gz))
                 self.written += 1
-            entries.append({
+            entry = {
                 "path": path, "url": layout.url_of(self.config, path), "ocid": ocid, "agency": agency,
                 "size": size, "sha256": sha, "releases": releases, "first_date": first, "last_date": last,
-            })  # fmt: skip
+            }  # fmt: skip
+            listing.write(
+                ("," if entries["count"] else "") + json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+            )
+            entries["count"] += 1
+            entries["releases"] += releases
+            if first and (entries["first"] is None or first < entries["first"]):
+                entries["first"] = first
+            if last and (entries["last"] is None or last > entries["last"]):
+                entries["last"] = last
             stats = self.agencies.setdefault(
                 agency, {"processes": 0, "releases": 0, "first_date": None, "last_date": None}
             )
@@ -657,20 +676,23 @@ class Builder:
                 stats["first_date"] = first
             if last and (stats["last_date"] is None or last > stats["last_date"]):
                 stats["last_date"] = last
-            tables = load_rows(rows) if rows is not None else None
+            fragments = load_rows(rows) if rows is not None else None
+            table_counts = marshal.loads(counts) if counts is not None else None
             for key in ("full", year):
                 compiled = writers.get(f"compiled:{key}")
                 derived[f"compiled:{key}"].see(compiled_date)
                 if compiled is not None:
                     compiled[0].write(compiled_gz)
-                for prefix_key in ("csv", "xlsx"):
-                    writer = writers.get(f"{prefix_key}:{key}")
-                    if writer is not None and tables is not None:
-                        writer[0].add(tables)
+                if fragments is not None:
+                    for index, prefix_key in enumerate(("xlsx", "csv")):
+                        writer = writers.get(f"{prefix_key}:{key}")
+                        if writer is not None:
+                            writer[0].add(table_counts, fragments[index])
             derived["records"].see(compiled_date)
             if "records" in writers:
                 # The first record follows the package's "records":[ without a comma.
                 writers["records"][0].write(record_gz if derived["records"].count > 1 else gz(record_text(record_gz)))
+        listing.close()
         return entries
 
     def _feeds(self) -> list[dict]:
@@ -688,7 +710,8 @@ class Builder:
             entries.append(entry)
         return entries
 
-    def _manifest(self, files: list[dict], records: list[dict], states: dict, nights: list[dict], profile) -> bytes:
+    def _manifest(self, files: list[dict], records: dict, states: dict, nights: list[dict], profile: Any) -> None:
+        """Write manifest.json (one file entry per line), or link the previous one if it is the same."""
         stored = [n["night"] for n in nights if n["status"] == "published"]
         agencies = {}
         for agency in sorted({a.key for a in self.config.agencies} | set(self.agencies) | set(states)):
@@ -701,7 +724,6 @@ class Builder:
                 "feed": layout.feed_path(agency),
                 **state,
             }
-        dates = [r for r in records if r["first_date"]]
         head = {
             "layout": layout.LAYOUT,
             "generated": max(stored) if stored else None,
@@ -711,43 +733,56 @@ class Builder:
             "publicationPolicy": self.config.publication_policy,
             "toolkit": {"name": "ocds-cdmx", "version": __version__},
             "ocds": {"version": "1.1", "schema": TAGS["1.1"], "extensions": [e.url for e in profile.extensions]},
-            "counts": {
-                "agencies": len(agencies),
-                "processes": len(records),
-                "releases": sum(r["releases"] for r in records),
-            },
-            "date_range": {
-                "first": min((r["first_date"] for r in dates), default=None),
-                "last": max((r["last_date"] for r in dates), default=None),
-            },
+            "counts": {"agencies": len(agencies), "processes": records["count"], "releases": records["releases"]},
+            "date_range": {"first": records["first"], "last": records["last"]},
             "agencies": agencies,
         }
         dumps = {"ensure_ascii": False, "separators": (",", ":")}
-        text = json.dumps(head, ensure_ascii=False, indent=1)[:-2]
-        parts = [text, ',\n "files": [\n']
-        parts.append(
-            ",\n".join(
-                json.dumps(
-                    {k: v for k, v in f.items() if k != "fingerprint"}
-                    | ({"fingerprint": f["fingerprint"]} if "fingerprint" in f else {}),
-                    **dumps,
-                )
-                for f in files
-            )
-        )
-        parts.append('\n ],\n "records": [\n')
-        parts.append(",\n".join(json.dumps(r, **dumps) for r in records))
-        parts.append("\n ]\n}\n")
-        return "".join(parts).encode("utf-8")
+        target = self._path(layout.MANIFEST)
+        with open(target, "wb") as f:
+            out = _Hasher(f)
+            out.write(json.dumps(head, ensure_ascii=False, indent=1)[:-2].encode() + b',\n "files": [\n')
+            lines = [json.dumps(entry, **dumps) for entry in files]
+            out.write(",\n".join(lines).encode() + b'\n ],\n "records": [\n')
+            with open(self.records_list, "rb") as listing:
+                for line in listing:
+                    out.write(line)
+            out.write(b" ]\n}\n")
+        previous = self.prev_files.get(layout.MANIFEST)
+        if previous is not None and previous.get("sha256") == out.sha.hexdigest():
+            target.unlink()
+            self._link(layout.MANIFEST)
+        else:
+            self.written += 1
 
 
-def _read_manifest(build: Path | None) -> dict:
+def _manifest_lines(build: Path | None, section: str) -> Iterator[dict]:
+    """The entries of a section (``files`` or ``records``) of a build's manifest, read line by line (the
+    manifest has one entry per line), so that a large one is not held in memory; the manifest's own
+    SHA-256 is given as the ``files`` entry ``manifest.json``."""
     if build is None:
-        return {}
+        return
+    path = build / layout.MANIFEST
     try:
-        return json.loads((build / layout.MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+        f = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError:
+        return
+    with f:
+        digest = hashlib.sha256()
+        inside = False
+        for line in f:
+            digest.update(line)
+            text = line.strip()
+            if text in (b'"files": [', b'"records": ['):
+                inside = text == f'"{section}": ['.encode()
+                continue
+            if inside:
+                if text.startswith(b"]"):
+                    inside = False
+                    continue
+                yield json.loads(text.lstrip(b",").rstrip(b","))
+        if section == "files":
+            yield {"path": layout.MANIFEST, "sha256": digest.hexdigest()}
 
 
 def _sha(value: Any) -> str:

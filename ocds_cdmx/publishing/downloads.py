@@ -58,19 +58,43 @@ def csv_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rest = divmod(n - 1, 26)
-        out = chr(65 + rest) + out
-    return out
-
-
 def _xml_text(text: str) -> str:
     text = _ILLEGAL_XML.sub("", text)
     if len(text) > EXCEL_CELL:
         text = text[: EXCEL_CELL - 1] + "…"
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def xml_rows(rows: list[list[Any]]) -> bytes:
+    """Worksheet rows as SpreadsheetML, without row or cell references (they are optional: a row follows
+    the one before, a cell the one before it, an empty cell is ``<c/>``), so that a process's rows can be
+    made once and put anywhere in a sheet."""
+    out = []
+    for row in rows:
+        cells = []
+        for value in row:
+            if value is None:
+                cells.append("<c/>")
+                continue
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            if isinstance(value, int | float):
+                cells.append(f"<c><v>{value!r}</v></c>")
+                continue
+            text = str(value)
+            mark = ' s="1"' if is_formula_like(text) else ""
+            cells.append(f'<c t="inlineStr"{mark}><is><t xml:space="preserve">{_xml_text(text)}</t></is></c>')
+        out.append(f"<row>{''.join(cells)}</row>")
+    return "".join(out).encode("utf-8")
+
+
+def csv_rows(rows: list[list[Any]]) -> bytes:
+    """Rows as CSV lines (``\r\n``, as the csv module writes them), formula-like text neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    return buffer.getvalue().encode("utf-8")
 
 
 def _zip_entry(archive: zipfile.ZipFile, name: str, source: str | bytes) -> None:
@@ -90,38 +114,23 @@ class _Sheet:
 
     def __init__(self, folder: str, index: int, titles: list[str]) -> None:
         self.path = os.path.join(folder, f"sheet{index}.xml")
-        self.file: IO[str] = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
-        self.letters = [_letters(i + 1) for i in range(len(titles))]
-        self.rows = 0
+        self.file: IO[bytes] = open(self.path, "wb")  # noqa: SIM115 - closed in finish()
+        self.rows = 1
+        header = "".join(f'<c t="inlineStr" s="2"><is><t>{_xml_text(t)}</t></is></c>' for t in titles)
         self.file.write(
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_NS}">'
-            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-            'state="frozen"/></sheetView></sheetViews><sheetData>'
+            (
+                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_NS}">'
+                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+                f'state="frozen"/></sheetView></sheetViews><sheetData><row>{header}</row>'
+            ).encode()
         )
-        self.add(titles, style=2)
 
-    def add(self, row: list[Any], style: int = 0) -> None:
-        self.rows += 1
-        n = self.rows
-        cells = []
-        for letter, value in zip(self.letters, row, strict=False):
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                value = "true" if value else "false"
-            if isinstance(value, int | float):
-                cells.append(f'<c r="{letter}{n}"><v>{value!r}</v></c>')
-                continue
-            text = str(value)
-            shown = style or (1 if is_formula_like(text) else 0)
-            mark = f' s="{shown}"' if shown else ""
-            cells.append(
-                f'<c r="{letter}{n}" t="inlineStr"{mark}><is><t xml:space="preserve">{_xml_text(text)}</t></is></c>'
-            )
-        self.file.write(f'<row r="{n}">{"".join(cells)}</row>')
+    def add(self, count: int, fragment: bytes) -> None:
+        self.rows += count
+        self.file.write(fragment)
 
     def finish(self) -> None:
-        self.file.write("</sheetData></worksheet>")
+        self.file.write(b"</sheetData></worksheet>")
         self.file.close()
 
 
@@ -133,14 +142,15 @@ class Workbook:
         self.names = sheets
         self.sheets = [_Sheet(self.folder, i + 1, t) for i, t in enumerate(titles)]
 
-    def fits(self, tables: list[list[list[Any]]]) -> bool:
-        """Whether these rows still fit in every sheet."""
-        return all(sheet.rows + len(rows) <= EXCEL_ROWS for sheet, rows in zip(self.sheets, tables, strict=True))
+    def fits(self, counts: list[int]) -> bool:
+        """Whether so many more rows still fit in every sheet."""
+        return all(sheet.rows + n <= EXCEL_ROWS for sheet, n in zip(self.sheets, counts, strict=True))
 
-    def add(self, tables: list[list[list[Any]]]) -> None:
-        for sheet, rows in zip(self.sheets, tables, strict=True):
-            for row in rows:
-                sheet.add(row)
+    def add(self, counts: list[int], fragments: list[bytes]) -> None:
+        """Add rows made by :func:`xml_rows` (``counts`` of them in each sheet)."""
+        for sheet, n, fragment in zip(self.sheets, counts, fragments, strict=True):
+            if n:
+                sheet.add(n, fragment)
 
     def counts(self) -> dict[str, int]:
         """Data rows per sheet."""
@@ -212,17 +222,17 @@ class CsvArchive:
         self.folder = tempfile.mkdtemp(prefix="csv-", dir=folder)
         self.names = sheets
         self.paths = [os.path.join(self.folder, f"{i}.csv") for i in range(len(sheets))]
-        self.files = [open(p, "w", encoding="utf-8-sig", newline="") for p in self.paths]  # noqa: SIM115
-        self.writers = [csv.writer(f) for f in self.files]
+        self.files = [open(p, "wb") for p in self.paths]  # noqa: SIM115 - closed in save()
         self.rows = [0] * len(sheets)
-        for writer, row in zip(self.writers, titles, strict=True):
-            writer.writerow(row)
+        for f, row in zip(self.files, titles, strict=True):
+            f.write(b"\xef\xbb\xbf" + csv_rows([row]))
 
-    def add(self, tables: list[list[list[Any]]]) -> None:
-        for i, (writer, rows) in enumerate(zip(self.writers, tables, strict=True)):
-            for row in rows:
-                writer.writerow([csv_cell(v) for v in row])
-            self.rows[i] += len(rows)
+    def add(self, counts: list[int], fragments: list[bytes]) -> None:
+        """Add rows made by :func:`csv_rows`."""
+        for i, (f, n, fragment) in enumerate(zip(self.files, counts, fragments, strict=True)):
+            if n:
+                f.write(fragment)
+                self.rows[i] += n
 
     def counts(self) -> dict[str, int]:
         return dict(zip(self.names, self.rows, strict=True))
@@ -254,10 +264,10 @@ class SplitWorkbook:
         self.current = Workbook(folder, sheets, titles)
         self.too_big = False
 
-    def add(self, tables: list[list[list[Any]]]) -> None:
+    def add(self, counts: list[int], fragments: list[bytes]) -> None:
         if self.too_big:
             return
-        if not self.current.fits(tables):
+        if not self.current.fits(counts):
             if not self.split or not any(self.current.counts().values()):
                 # Not split (the whole publication in one file) or one process alone is too big.
                 self.too_big = True
@@ -265,7 +275,7 @@ class SplitWorkbook:
                 return
             self._close()
             self.current = Workbook(self.folder, self.sheets, self.titles)
-        self.current.add(tables)
+        self.current.add(counts, fragments)
 
     def _close(self) -> None:
         fd, path = tempfile.mkstemp(suffix=".xlsx", dir=self.folder)

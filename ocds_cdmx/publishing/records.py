@@ -19,6 +19,7 @@ from typing import Any
 from ..io.scratch import RELEASE, Item
 from ..merging.compile import Rules
 from ..merging.records import RecordMerger
+from .downloads import csv_rows, xml_rows
 from .layout import record_path, url_for
 from .tables import rows_of
 
@@ -98,7 +99,7 @@ def record_outputs(ocid: str, agency: str, version: str, rows: list[tuple]) -> d
         # The record as it follows another in the bulk record package.
         "record_gz": gz("," + record_text),
         "compiled_gz": gz(json.dumps(compiled, **DUMPS) + "\n"),
-        "rows": zlib.compress(marshal.dumps(tables), 6),
+        "rows": zlib.compress(marshal.dumps(([xml_rows(t) for t in tables], [csv_rows(t) for t in tables])), 1),
         "counts": [len(t) for t in tables],
     }
 
@@ -113,5 +114,6 @@ def record_file(prefix: str, record_gz: bytes) -> bytes:
     return (prefix + record_text(record_gz) + "]}\n").encode("utf-8")
 
 
-def load_rows(blob: bytes) -> list:
+def load_rows(blob: bytes) -> tuple[list[bytes], list[bytes]]:
+    """A process's rows in the downloads: (XLSX fragments, CSV fragments), one per table."""
     return marshal.loads(zlib.decompress(blob))
