@@ -97,7 +97,15 @@ def publish(
             )
             return result
         wanted = tuple(a for a in config.agencies if a.key in options.agencies)
-    with tempfile.TemporaryDirectory(prefix="cdmx-publish-") as scratch:
+    # Scratch files (the conversions, tonight's package) go beside the publication, on its disk, unless
+    # nothing may be written there.
+    work = None if options.dry_run else state_dir(config.output) / "work"
+    if work is not None:
+        try:
+            work.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            work = None
+    with tempfile.TemporaryDirectory(prefix="night-", dir=work) as scratch:
         url = config.store
         if options.dry_run and not is_postgresql(url) and not Path(url).exists():
             url = os.path.join(scratch, "empty.sqlite")  # nothing published yet: compare with nothing
