@@ -506,3 +506,99 @@ def test_the_readme_example_publishes_the_samples(tmp_path):
     assert (work / "publicacion" / "manifest.json").is_file() and (work / "publicacion.sqlite").is_file()
     with zipfile.ZipFile(work / "publicacion" / "downloads" / "full.xlsx") as book:
         assert "xl/worksheets/sheet1.xml" in book.namelist()
+
+
+def _offline_web(monkeypatch) -> list[str]:
+    """The Review Tool reads the versioned-release schema and the extensions by URL. Here the web is
+    offline: those URLs are answered with the same files from ../shared/ocds (the standard's files and
+    the extensions' copies that ../shared/ocds/extensions/index.json maps), through requests' transport."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    index = json.loads((OCDS / "extensions" / "index.json").read_text(encoding="utf-8"))
+    folders = {url.rsplit("/", 1)[0] + "/": OCDS / "extensions" / entry["folder"] for url, entry in index.items()}
+    missing: list[str] = []
+    archives = {
+        f"https://github.com/open-contracting-extensions/{entry['folder'].split('/')[0]}/archive/"
+        f"{entry['folder'].split('/')[1]}.zip": OCDS / "extensions" / entry["folder"]
+        for entry in index.values()
+    }
+
+    def send(self, request, **kwargs):
+        url = request.url
+        path = None
+        if url.startswith("https://standard.open-contracting.org/schema/"):
+            path = OCDS / url.removeprefix("https://standard.open-contracting.org/schema/")
+        for base, folder in folders.items():
+            if url.startswith(base):
+                path = folder / url.removeprefix(base)
+        response = requests.Response()
+        response.url, response.request = url, request
+        archive = archives.get(url)
+        if archive is not None:
+            # An extension's GitHub archive, as the profile builder downloads it: <repo>-<ref>/… in a zip.
+            import io
+
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w") as z:
+                top = f"{archive.parent.name}-{archive.name}/"
+                z.writestr(top, "")
+                for file in sorted(archive.rglob("*")):
+                    if file.is_file():
+                        z.write(file, top + str(file.relative_to(archive)))
+            response.status_code, response._content = 200, buffer.getvalue()
+        elif path is not None and path.is_file():
+            response.status_code, response._content = 200, path.read_bytes()
+        else:
+            missing.append(url)
+            response.status_code, response._content, response.reason = 404, b"", "Not Found"
+        import io
+
+        from urllib3.response import HTTPResponse
+
+        # The request cache of the Review Tool's profile builder reads the raw response too.
+        response.raw = HTTPResponse(
+            body=io.BytesIO(response._content), status=response.status_code, preload_content=False, request_url=url
+        )
+        response.reason = response.reason or "OK"
+        return response
+
+    monkeypatch.setattr(HTTPAdapter, "send", send)
+    return missing
+
+
+def test_every_json_file_passes_the_review_tool(tmp_path, monkeypatch):
+    """libcoveocds (the OCDS Data Review Tool) finds no validation error in any published JSON file."""
+    import libcoveocds.api
+    from libcoveocds.config import LibCoveOCDSConfig
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from validate import standard_zip
+
+    missing = _offline_web(monkeypatch)
+    monkeypatch.chdir(tmp_path)  # the Review Tool's request cache goes here
+    config = _workspace(tmp_path, str(tmp_path / "s.sqlite"))
+    assert _run(config, 0).exit_code == 0
+    _edit(tmp_path / "entregas" / "A121Fr30B_2024T3.xlsx", OBJECT, None)  # a night with a null
+    assert _run(config, 1).exit_code == 0
+    output = (tmp_path / "publicacion").resolve()
+    zipped = standard_zip(OCDS, tmp_path / "standard.zip")
+    bulk = tmp_path / "records.json"
+    bulk.write_bytes(gzip.decompress((output / "bulk" / "records.json.gz").read_bytes()))
+    files = [*sorted((output / "releases").rglob("*.json")), *sorted((output / "records").glob("*.json"))[:4], bulk]
+    # The check can fail: a record with a date that is not one is an error for the tool.
+    broken = tmp_path / "broken.json"
+    broken.write_text(files[-2].read_text(encoding="utf-8").replace('"date":"2024-', '"date":"el 2024-', 1))
+    for path in [*files, broken]:
+        lib_config = LibCoveOCDSConfig()
+        lib_config.config["standard_zip"] = f"file://{zipped}"
+        lib_config.config["context"] = "api"
+        folder = tmp_path / f"cove-{uuid.uuid4().hex[:8]}"
+        folder.mkdir()
+        result = libcoveocds.api.ocds_json_output(str(folder), str(path), None, convert=False,
+                                                  lib_cove_ocds_config=lib_config)  # fmt: skip
+        if path == broken:
+            assert result["validation_errors"], "the Review Tool did not check"
+            continue
+        assert result["validation_errors"] == [], (path, result["validation_errors"][:3], missing)
+        assert not result.get("extensions", {}).get("invalid_extension"), (path, result["extensions"], missing)
