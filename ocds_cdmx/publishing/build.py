@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import io
 import json
 import marshal
 import os
@@ -45,7 +46,7 @@ from .records import gz, init_worker, load_rows, record_batch, record_file, reco
 from .store import Store
 from .tables import sheet_names, titles
 
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 BATCH = 200
 KEEP_BUILDS = 2
 
@@ -106,6 +107,9 @@ class Cache:
                 agency TEXT NOT NULL, night TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
                 releases INTEGER NOT NULL, first_date TEXT, last_date TEXT, members BLOB NOT NULL,
                 PRIMARY KEY (agency, night));
+            CREATE TABLE IF NOT EXISTS members (
+                agency TEXT NOT NULL, night TEXT NOT NULL, year TEXT NOT NULL, gz BLOB NOT NULL,
+                PRIMARY KEY (agency, night, year));
             CREATE TABLE IF NOT EXISTS builds (n INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL);
             """
         )
@@ -115,6 +119,7 @@ class Cache:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM processes")
             self.db.execute("DELETE FROM packages")
+            self.db.execute("DELETE FROM members")
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
             self.db.execute("COMMIT")
 
@@ -149,6 +154,14 @@ class Cache:
 
     def put_package(self, agency: str, night: str, values: tuple) -> None:
         self.db.execute("INSERT OR REPLACE INTO packages VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (agency, night, *values))
+
+    def put_member(self, agency: str, night: str, year: str, member: bytes) -> None:
+        self.db.execute("INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?)", (agency, night, year, member))
+
+    def member(self, agency: str, night: str, year: str) -> bytes:
+        return self.db.execute(
+            "SELECT gz FROM members WHERE agency = ? AND night = ? AND year = ?", (agency, night, year)
+        ).fetchone()[0]
 
     def build_fingerprint(self, n: int) -> str | None:
         row = self.db.execute("SELECT fingerprint FROM builds WHERE n = ?", (n,)).fetchone()
@@ -349,74 +362,94 @@ class Builder:
     def _packages(self, packages: list[dict], cache: Cache) -> list[dict]:
         """The nights' release packages, and the bulk files of every release."""
         entries = []
-        members: dict[str, list[tuple[str, int, bytes]]] = {}  # year → (night package, position, member)
+        members: dict[str, list[tuple]] = {}  # year → (position, agency, night, (count, first, last, sha))
         for night in packages:
             agency, when = night["agency"], night["night"]
             path = layout.night_package_path(agency, when)
             cached = cache.package(agency, when)
             if cached is None:
-                cached = self._write_package(path, night)
+                cached = self._write_package(path, night, cache)
                 cache.put_package(agency, when, cached)
             elif not (self.prev_files.get(path, {}).get("sha256") == cached[0] and self._link(path)):
-                self._write_package(path, night)
+                self._write_package(path, night, None)
             sha, size, count, first, last, blob = cached
-            for year, member in marshal.loads(blob).items():
-                members.setdefault(year, []).append((path, night["position"], member))
+            for year, summary in marshal.loads(blob).items():
+                members.setdefault(year, []).append((night["position"], agency, when, summary))
             entries.append({
                 "path": path, "url": layout.url_of(self.config, path), "kind": "release-package",
                 "media_type": "application/json", "size": size, "sha256": sha, "agency": agency, "night": when,
                 "count": count, "first_date": first, "last_date": last,
             })  # fmt: skip
         full = members.pop("full", [])
-        entries.append(self._concat(layout.bulk_path("releases", "full"), "bulk-releases", full, None))
+        entries.append(self._concat(layout.bulk_path("releases", "full"), "full", full, None, cache))
         for year in sorted(members):
-            entries.append(self._concat(layout.bulk_path("releases", year), "bulk-releases", members[year], year))
+            entries.append(self._concat(layout.bulk_path("releases", year), year, members[year], year, cache))
         return entries
 
-    def _write_package(self, path: str, night: dict) -> tuple:
-        """Write a night's release package from the store; what the cache keeps of it."""
-        texts: dict[str, list[str]] = {}
+    def _write_package(self, path: str, night: dict, cache: Cache | None) -> tuple:
+        """Write a night's release package from the store, and (with ``cache``) keep its bulk members:
+        one gzip member per year and one of all its releases, compressed as they are read."""
+        streams: dict[str, tuple[io.BytesIO, gzip.GzipFile, list]] = {}
         dates: list[str] = []
+
+        def member(year: str) -> tuple:
+            if year not in streams:
+                buffer = io.BytesIO()
+                streams[year] = (
+                    buffer,
+                    gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=6, mtime=0),
+                    [0, None, None],
+                )
+            return streams[year]
+
         with open(self._path(path), "w", encoding="utf-8") as out:
 
             def releases() -> Iterator[str]:
                 for _, date, text in self.store.night_releases(night["agency"], night["night"]):
                     dates.append(date)
-                    texts.setdefault(year_of(date), []).append(text)
-                    texts.setdefault("full", []).append(text)
+                    if cache is not None:
+                        line = (text + "\n").encode("utf-8")
+                        for year in ("full", year_of(date)):
+                            _, stream, summary = member(year)
+                            stream.write(line)
+                            summary[0] += 1
+                            summary[1] = date if summary[1] is None or date < summary[1] else summary[1]
+                            summary[2] = date if summary[2] is None or date > summary[2] else summary[2]
                     yield text
 
             count = write_package(out, night["package"], releases())
         self.written += 1
-        data = self._path(path).read_bytes()
-        members = {year: gz("".join(t + "\n" for t in lines)) for year, lines in texts.items()}
+        sha, size = _file_sha(self._path(path))
+        summaries = {}
+        for year, (buffer, stream, summary) in streams.items():
+            stream.close()
+            data = buffer.getvalue()
+            cache.put_member(night["agency"], night["night"], year, data)
+            summaries[year] = (summary[0], summary[1], summary[2], hashlib.sha256(data).hexdigest())
         first = min(dates) if dates else None
         last = max(dates) if dates else None
-        return hashlib.sha256(data).hexdigest(), len(data), count, first, last, marshal.dumps(members)
+        return sha, size, count, first, last, marshal.dumps(summaries)
 
-    def _concat(self, path: str, kind: str, members: list[tuple[str, int, bytes]], year: str | None) -> dict:
+    def _concat(self, path: str, year_key: str, members: list[tuple], year: str | None, cache: Cache) -> dict:
         """A bulk file of releases: the packages' gzip members in the order they were stored."""
-        members = sorted(members, key=lambda m: m[1])
-        fingerprint = _sha([[m[0], hashlib.sha256(m[2]).hexdigest()] for m in members])
+        members = sorted(members, key=lambda m: m[0])
+        fingerprint = _sha([[m[1], m[2], m[3][3]] for m in members])
         previous = self.prev_files.get(path)
         if previous and previous.get("fingerprint") == fingerprint and self._link(path):
             return previous
         count, first, last = 0, None, None
         with open(self._path(path), "wb") as f:
             out = _Hasher(f)
-            for _, _, member in members:
-                out.write(member)
-                for line in gzip.decompress(member).splitlines():
-                    date = json.loads(line).get("date")
-                    count += 1
-                    if isinstance(date, str):
-                        first = date if first is None or date < first else first
-                        last = date if last is None or date > last else last
+            for _, agency, night, (n, low, high, _) in members:
+                out.write(cache.member(agency, night, year_key))
+                count += n
+                first = low if first is None or (low and low < first) else first
+                last = high if last is None or (high and high > last) else last
         self.written += 1
         entry = {
-            "path": path, "url": layout.url_of(self.config, path), "kind": kind, "media_type": "application/gzip",
-            "size": out.size, "sha256": out.sha.hexdigest(), "count": count, "first_date": first, "last_date": last,
-            "fingerprint": fingerprint,
+            "path": path, "url": layout.url_of(self.config, path), "kind": "bulk-releases",
+            "media_type": "application/gzip", "size": out.size, "sha256": out.sha.hexdigest(), "count": count,
+            "first_date": first, "last_date": last, "fingerprint": fingerprint,
         }  # fmt: skip
         if year is not None:
             entry["year"] = year
@@ -604,13 +637,13 @@ class Builder:
         return json.dumps(package, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"records":['
 
     def _file_entry(self, path: str, kind: str, media: str, fingerprint: str, counts: dict) -> dict:
-        data = self._path(path).read_bytes()
+        sha, size = _file_sha(self._path(path))
         self.written += 1
         name = Path(path).name
         year = name.split(".")[0]
         entry = {
             "path": path, "url": layout.url_of(self.config, path), "kind": kind, "media_type": media,
-            "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "sheets": counts,
+            "size": size, "sha256": sha, "sheets": counts,
             "fingerprint": fingerprint,
         }  # fmt: skip
         if year != "full":
@@ -783,6 +816,16 @@ def _manifest_lines(build: Path | None, section: str) -> Iterator[dict]:
                 yield json.loads(text.lstrip(b",").rstrip(b","))
         if section == "files":
             yield {"path": layout.MANIFEST, "sha256": digest.hexdigest()}
+
+
+def _file_sha(path: Path) -> tuple[str, int]:
+    """A file's SHA-256 and size, read in chunks."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def _sha(value: Any) -> str:
