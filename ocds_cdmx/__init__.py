@@ -5,6 +5,8 @@ The command line (``cdmx``) is a thin shell over these functions:
 - :func:`convert`: an agency's workbook and its mapping → an OCDS release package;
 - :func:`validate`: every problem in OCDS release or record packages;
 - :func:`merge`: release packages from every agency and night → record packages;
+- :func:`publish`: the nightly job: every agency's files → new releases where something changed →
+  the store of every release ever published → the publication directory.
 - :func:`build_site`: a publication → the static site where citizens follow the contracts.
 
 Each takes its options as a frozen dataclass (:class:`ConvertOptions`, :class:`ValidateOptions`,
@@ -30,6 +32,9 @@ _API = {
     "ValidationResult": "validation",
     "merge": "merging",
     "MergeResult": "merging",
+    "publish": "publishing",
+    "PublishResult": "publishing",
+    "PublishOptions": "core.options",
     "build_site": "site",
     "SiteResult": "site",
     "SiteOptions": "core.options",

@@ -16,6 +16,7 @@ from ocds_cdmx.cli import main
 from ocds_cdmx.conversion.mapping import load
 from ocds_cdmx.conversion.values import ValueProblem, normalize_label, to_datetime, to_number
 from ocds_cdmx.core.errors import MappingError
+from ocds_cdmx.core.release_ids import release_id
 
 from .conftest import MAPPINGS, OCDS, ROOT
 
@@ -75,7 +76,8 @@ def test_values_at_their_ocds_paths(converted):
     stages = _releases(package, ocid)
     assert list(stages) == ["planning", "tender", "award", "contract"]
     contract = stages["contract"]
-    assert contract["id"] == f"{ocid}-contract" and contract["tag"] == ["contract"]
+    assert contract["id"] == release_id(ocid, "contract", contract) and contract["tag"] == ["contract"]
+    assert contract["id"].startswith(f"{ocid}-contract-")
     assert contract["tender"]["procurementMethod"] == "direct"
     assert contract["tender"]["procurementMethodDetails"] == "Adjudicación directa"
     (signed,) = contract["contracts"]
@@ -158,9 +160,10 @@ def test_latin1_public_download_csv(converted):
     code, report, package = _convert(CSV)
     assert code == 0
     assert report["sheets"][0]["header_row"] == 4  # after the metadata block, Title-Cased labels
-    ours = {r["id"]: r for r in package["releases"]}
-    assert set(ours) == {r["id"] for r in from_xlsx["releases"]}
-    first = ours["ocds-87sd3t-SAF-DGRMSG-AD-001-2024-contract"]
+    # Without the sub-tables the content differs, and so do the ids (they hash the content).
+    ours = {(r["ocid"], r["tag"][0]): r for r in package["releases"]}
+    assert set(ours) == {(r["ocid"], r["tag"][0]) for r in from_xlsx["releases"]}
+    first = ours["ocds-87sd3t-SAF-DGRMSG-AD-001-2024", "contract"]
     assert first["contracts"][0]["value"] == {"amount": 1452664.9, "currency": "MXN"}
     assert first["tender"]["description"].startswith("Mantenimiento")
     # The CSV has no Tabla_ sheets: the rows that point at them are reported, not silently dropped.
@@ -196,9 +199,9 @@ def test_format_43336_public_download_csv():
     assert code == 0, report["findings"]
     assert report["sheets"][0]["header_row"] == 4 and report["sheets"][0]["converted"] == 6
     _, _, from_xlsx = _convert(SAMPLES / "A121Fr30A_2024T3.xlsx", mapping="transparencia-licitaciones")
-    ours = {r["id"]: r for r in package["releases"]}
-    assert set(ours) == {r["id"] for r in from_xlsx["releases"]}
-    release = ours["ocds-87sd3t-SOBSE-DGOP-LPN-001-2024-contract"]
+    ours = {(r["ocid"], r["tag"][0]): r for r in package["releases"]}
+    assert set(ours) == {(r["ocid"], r["tag"][0]) for r in from_xlsx["releases"]}
+    release = ours["ocds-87sd3t-SOBSE-DGOP-LPN-001-2024", "contract"]
     assert release["tender"]["procurementMethod"] == "open"
     assert release["contracts"][0]["value"]["currency"] == "MXN"
     assert {f["params"]["table"] for f in report["findings"] if f["check"] == "subtable_missing"} >= {"Tabla_334277"}
@@ -502,3 +505,32 @@ def test_ocds_template_warns_as_flattentool_does():
     unreadable = {(f["locations"][0]["value"], f["params"]["expected"]) for f in report["findings"]}
     # flattentool: 'Non-numeric value "1,000.50" found in number column, returning as string instead.' etc.
     assert unreadable == {("1,000.50", "number"), ("yes", "boolean"), ("3.0", "integer")}
+
+
+def test_a_corrected_row_gets_new_release_ids_and_merges_with_the_night_before(tmp_path: Path):
+    """The id hashes the content: a changed amount is a new release, so two nights' packages merge."""
+    night1 = tmp_path / "noche-1.json"
+    code, _, first = _convert(SAMPLES / "A121Fr30B_2024T3.xlsx")
+    assert code == 0
+    night1.write_text(json.dumps(first), encoding="utf-8")
+    book = load_workbook(SAMPLES / "A121Fr30B_2024T3.xlsx")
+    sheet = book["Reporte de Formatos"]
+    labels = [c.value for c in sheet[7]]
+    column = labels.index("Monto total del contrato con impuestos incluidos (expresado en pesos mexicanos)") + 1
+    sheet.cell(row=8, column=column).value = 1999999.5
+    corrected = tmp_path / "corregido.xlsx"
+    book.save(corrected)
+    code, _, second = _convert(corrected)
+    assert code == 0
+    before = {(r["ocid"], r["tag"][0]): r["id"] for r in first["releases"]}
+    after = {(r["ocid"], r["tag"][0]): r["id"] for r in second["releases"]}
+    changed = {key for key in before if before[key] != after[key]}
+    # Only the stages that carry the contract's amount changed: the contract (and the award, whose value it is).
+    assert changed and all(ocid == "ocds-87sd3t-SAF-DGRMSG-AD-001-2024" for ocid, _ in changed)
+    assert ("ocds-87sd3t-SAF-DGRMSG-AD-001-2024", "contract") in changed
+    night2 = tmp_path / "noche-2.json"
+    night2.write_text(json.dumps(second), encoding="utf-8")
+    merged = CliRunner().invoke(main, ["merge", str(night1), str(night2), "--report", "json"])
+    report = json.loads(merged.stderr)
+    assert merged.exit_code == 0, report["findings"]
+    assert not [f for f in report["findings"] if f["check"] == "release_id_conflict"]

@@ -35,6 +35,7 @@ SCHEMA = OCDS / "1__1__5" / "release-schema.json"
 RULES = rules_from_schema(json.loads(SCHEMA.read_text(encoding="utf-8")))
 MERGER = Merger(json.loads(SCHEMA.read_text(encoding="utf-8")))
 PUBLISHED = "2024-06-30T00:00:00-06:00"
+URI = "https://datos.cdmx.gob.mx/ocds/records.json"
 
 
 def _ocdskit(args: list[str], inputs: list[Path]) -> str:
@@ -73,7 +74,12 @@ def _nights(tmp_path: Path, count: int = 300, files: int = 3) -> list[Path]:
 
 @pytest.mark.parametrize(
     "options",
-    [[], ["--versioned"], ["--linked-releases"], ["--versioned", "--uri", "https://example.com/r.json"]],
+    [
+        ["--uri", ""],
+        ["--versioned", "--uri", ""],
+        ["--linked-releases", "--uri", "https://example.com/r.json"],
+        ["--versioned", "--uri", "https://example.com/r.json"],
+    ],
     ids=["compiled", "versioned", "linked", "versioned-uri"],
 )
 def test_equal_to_ocdskit_on_generated_nights(tmp_path: Path, options: list[str]):
@@ -100,7 +106,8 @@ def test_equal_to_ocdskit_on_real_data_upgraded_first(tmp_path: Path):
         expected = _ocdskit(
             ["compile", "--package", "--schema", str(SCHEMA), "--published-date", "", *options], upgraded
         )
-        code, out, err = _cdmx([*map(str, upgraded), "--published-date", "", *options, "--report", "json"])
+        # ocdskit writes an empty uri unless told one; ours has a default, so both are given the same.
+        code, out, err = _cdmx([*map(str, upgraded), "--published-date", "", "--uri", "", *options, "--report", "json"])
         assert out == expected
         # The merge went through, but the data's problems are explained (invalid dates such as
         # 2015-10-14T00:00:00.-06:00): exit code 1.
@@ -303,15 +310,15 @@ def test_mixed_versions_are_upgraded_or_refused_without_upgrade(tmp_path: Path):
 def test_update_remerges_only_the_touched_processes(tmp_path: Path):
     nights = _nights(tmp_path, 200, 2)
     everything = tmp_path / "all.json"
-    assert merge(nights, everything, published_date=PUBLISHED, jobs=1).exit_code == 0
+    assert merge(nights, everything, published_date=PUBLISHED, uri=URI, jobs=1).exit_code == 0
     records = tmp_path / "records.json"
-    assert merge(nights[:1], records, published_date=PUBLISHED, jobs=1).exit_code == 0
-    result = merge(nights[1:], records, existing=records, published_date=PUBLISHED, jobs=1)
+    assert merge(nights[:1], records, published_date=PUBLISHED, uri=URI, jobs=1).exit_code == 0
+    result = merge(nights[1:], records, existing=records, published_date=PUBLISHED, uri=URI, jobs=1)
     assert result.exit_code == 0, result.findings.groups
     assert records.read_bytes() == everything.read_bytes()
     assert result.merged > 0
     # Merging the same night again changes nothing: its releases are identical copies.
-    again = merge(nights[1:], records, existing=records, published_date=PUBLISHED, jobs=1)
+    again = merge(nights[1:], records, existing=records, published_date=PUBLISHED, uri=URI, jobs=1)
     assert again.duplicates == 100 and records.read_bytes() == everything.read_bytes()
 
 
@@ -324,6 +331,27 @@ def test_update_through_the_command_line(tmp_path: Path):
     assert json.loads(records.read_text(encoding="utf-8")) == json.loads(_cdmx([*map(str, nights), *common[:-2]])[1])
 
 
+def test_the_first_nightly_update_needs_no_records_yet(tmp_path: Path):
+    nights = _nights(tmp_path, 100, 2)
+    records = tmp_path / "records.json"
+    common = ["--published-date", PUBLISHED, "--report", "none", "-o", str(records)]
+    for night in nights:
+        code, _, err = _cdmx([str(night), "--update", str(records), *common])
+        assert code == 0, err
+    assert json.loads(records.read_text(encoding="utf-8")) == json.loads(_cdmx([*map(str, nights), *common[:-2]])[1])
+
+
+def test_the_default_uri_is_a_uri_named_after_the_output(tmp_path: Path):
+    nights = _nights(tmp_path, 20, 1)
+    out = tmp_path / "registros 2024.json"
+    assert _cdmx([str(nights[0]), "-o", str(out), "--report", "none"])[0] == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["uri"] == "urn:ocds-cdmx:registros%202024"
+    assert json.loads(_cdmx([str(nights[0]), "--report", "none"])[1])["uri"] == "urn:ocds-cdmx:records"
+    assert json.loads(_cdmx([str(nights[0]), "--uri", "", "--report", "none"])[1])["uri"] == ""  # as ocdskit
+    validation = CliRunner().invoke(main, ["validate", str(out), "--format", "json"])
+    assert validation.exit_code == 0, validation.stdout
+
+
 def test_jsonl_has_one_record_per_line_equal_to_the_package(tmp_path: Path):
     nights = _nights(tmp_path, 100, 2)
     _, package, _ = _cdmx([*map(str, nights), "--report", "none", "--published-date", PUBLISHED])
@@ -334,8 +362,8 @@ def test_jsonl_has_one_record_per_line_equal_to_the_package(tmp_path: Path):
 def test_workers_do_not_change_the_output(tmp_path: Path):
     nights = _nights(tmp_path, 300, 3)
     one, two = tmp_path / "one.json", tmp_path / "two.json"
-    r1 = merge(nights, one, versioned=True, published_date=PUBLISHED, jobs=1)
-    r2 = merge(nights, two, versioned=True, published_date=PUBLISHED, jobs=2)
+    r1 = merge(nights, one, versioned=True, published_date=PUBLISHED, uri=URI, jobs=1)
+    r2 = merge(nights, two, versioned=True, published_date=PUBLISHED, uri=URI, jobs=2)
     assert one.read_bytes() == two.read_bytes()
     assert r1.as_dict() | {"output": None} == r2.as_dict() | {"output": None}
 

@@ -117,7 +117,9 @@ def _cli(*args: str) -> str:
 )
 def test_ocdskit_record_packages_byte_for_byte(options: list[str], expected: str):
     # These 2017 city packages declare no version (1.0): ocdskit merged them with the 1.0.3 rules.
-    out = _cli(*map(str, REALDATA), "--schema", str(SCHEMA_1_0), "--no-upgrade", "--published-date", "", *options)
+    out = _cli(
+        *map(str, REALDATA), "--schema", str(SCHEMA_1_0), "--no-upgrade", "--published-date", "", "--uri", "", *options
+    )
     assert out == (OCDSKIT / "realdata" / expected).read_text(encoding="utf-8")
 
 

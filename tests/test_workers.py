@@ -75,7 +75,10 @@ def test_merge_with_spawned_workers_equals_one_process(tmp_path, monkeypatch):
         night.write_text(json.dumps(package), encoding="utf-8")
         nights.append(night)
     one, spawned = tmp_path / "one.json", tmp_path / "spawned.json"
-    assert merge(nights, one, versioned=True, published_date="2024-01-01T00:00:00Z", jobs=1).exit_code == 0
+    assert merge(nights, one, versioned=True, published_date="2024-01-01T00:00:00Z", uri="urn:x", jobs=1).exit_code == 0
     monkeypatch.setenv("CDMX_START_METHOD", "spawn")
-    assert merge(nights, spawned, versioned=True, published_date="2024-01-01T00:00:00Z", jobs=2).exit_code == 0
+    assert (
+        merge(nights, spawned, versioned=True, published_date="2024-01-01T00:00:00Z", uri="urn:x", jobs=2).exit_code
+        == 0
+    )
     assert spawned.read_bytes() == one.read_bytes()

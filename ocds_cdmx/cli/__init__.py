@@ -11,6 +11,7 @@ from .. import __version__
 from .convert import convert_command
 from .mappings import mappings_group
 from .merge import merge_command
+from .publish import publish_command
 from .schema import schema_group
 from .site import site_command
 from .validate import validate_command
@@ -26,6 +27,7 @@ def main() -> None:
     cdmx mappings list|check the mappings from spreadsheets to OCDS
     cdmx validate FILE…      every problem in release or record packages
     cdmx merge FILE…         releases from every agency and night → records
+    cdmx publish CONFIG.yaml the nightly job: every agency → store → publication
     cdmx schema fetch|where  offline copies of the OCDS schemas and extensions
     cdmx site PUBLICATION    the static site where citizens follow the contracts
 
@@ -33,7 +35,15 @@ def main() -> None:
     """
 
 
-for command in (convert_command, mappings_group, validate_command, merge_command, schema_group, site_command):
+for command in (
+    convert_command,
+    mappings_group,
+    validate_command,
+    merge_command,
+    publish_command,
+    site_command,
+    schema_group,
+):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -50,10 +50,14 @@ def _overrides(values: tuple[str, ...]) -> dict[tuple[str, ...], str]:
     help="package: one record package; jsonl: one record per line, for very large outputs.",
 )  # fmt: skip
 @click.option(
-    "--update", "existing", type=click.Path(exists=True, dir_okay=False), default=None, metavar="RECORDS",
-    help="A record package to update: OCIDs that the new releases touch are merged again, the rest copied.",
+    "--update", "existing", type=click.Path(dir_okay=False), default=None, metavar="RECORDS",
+    help="A record package to update: OCIDs that the new releases touch are merged again, the rest copied "
+    "(when it does not exist yet, the releases are merged from scratch).",
 )  # fmt: skip
-@click.option("--uri", default="", help="The record package's uri.")
+@click.option(
+    "--uri", default=None,
+    help="The record package's uri (the URL where it is served). Default: urn:ocds-cdmx:<output file name>.",
+)  # fmt: skip
 @click.option(
     "--published-date", default=None, metavar="DATETIME",
     help="The record package's publishedDate. Default: the latest publishedDate of the inputs, else now.",

@@ -4,7 +4,8 @@ A :class:`Builder` takes the rows of the main sheet (already matched to the mapp
 rows of its sub-table sheets, and keeps one process per OCID. Rows of the same OCID add to the same
 process: awards and contracts by their ids, parties by theirs. :meth:`Builder.releases` then gives,
 for each OCID in order, one cumulative release per stage present, tagged by stage, with deterministic
-ids (``<ocid>-<stage>``), so that converting the same spreadsheet twice gives the same bytes.
+ids that change with the content (``<ocid>-<stage>-<hash>``, :mod:`ocds_cdmx.core.release_ids`), so that
+converting the same spreadsheet twice gives the same bytes and a corrected one new releases.
 
 A builder made with ``track=True`` also remembers the cell every value came from, so that a problem
 the validation of the package finds at a JSON path can be reported at its cell (:meth:`Builder.locate`).
@@ -22,6 +23,7 @@ from typing import Any
 
 from ..core.errors import ValueProblem
 from ..core.ocds import ROLE_STAGE, STAGES, iter_references
+from ..core.release_ids import release_id
 from .plan import (
     ESSENTIALS,
     PARTY_SECTION,
@@ -630,7 +632,9 @@ class Builder:
             release["parties"] = parties
         release = {k: v for k, v in release.items() if v is not None}
         order = ["ocid", "id", "date", "tag", "initiationType", "language", "parties", "buyer"]
-        return {k: release[k] for k in order if k in release} | {k: v for k, v in release.items() if k not in order}
+        release = {k: release[k] for k in order if k in release} | {k: v for k, v in release.items() if k not in order}
+        release["id"] = release_id(process.ocid, stage, release)
+        return release
 
 
 def _latest(dates: dict[str, str], level: int) -> str | None:

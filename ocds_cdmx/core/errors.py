@@ -78,3 +78,17 @@ class ValueProblem(CdmxError, ValueError):
     @property
     def expected(self) -> str:
         return self.params.get("expected", "")
+
+
+class ConfigError(CdmxError):
+    """A publication configuration that cannot be used. ``params["problems"]`` lists ``(line, message)``."""
+
+    default_key = "config"
+
+    @property
+    def problems(self) -> list[tuple[int | None, str]]:
+        return self.params.get("problems", [])
+
+
+class StoreError(CdmxError):
+    """The store of published releases cannot be opened, read or written (a file, a PostgreSQL server)."""

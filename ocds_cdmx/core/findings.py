@@ -86,6 +86,11 @@ CHECKS: dict[str, tuple[str, str]] = {
     "open_ended_contract": (INFO, "convert"),
     "placeholder_value": (INFO, "convert"),
     "sheet_ignored": (WARNING, "convert"),
+    # Publishing
+    "publish_ocid_of_other_agency": (ERROR, "publish"),
+    "publish_process_vanished": (WARNING, "publish"),
+    "publish_ocid_in_several_files": (WARNING, "publish"),
+    "publish_value_not_removable": (WARNING, "publish"),
 }
 
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}

@@ -50,7 +50,9 @@ class MergeOptions(SchemaOptions):
     linked_releases: bool = False
     #: ``package`` (one record package) or ``jsonl`` (one record per line).
     fmt: str = "package"
-    uri: str = ""
+    #: The record package's ``uri``. Default (None): ``urn:ocds-cdmx:<output file name>`` (``records`` for
+    #: standard output); ``""`` writes an empty one, as ``ocdskit compile`` does.
+    uri: str | None = None
     #: Default: the latest ``publishedDate`` of the inputs, else now.
     published_date: str | None = None
     #: Default: the publisher of the last input package.
@@ -108,6 +110,24 @@ class SiteOptions:
     jobs: int | None = None
     #: The encoding of a records file (default: UTF-8/UTF-16, detected).
     encoding: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishOptions(SchemaOptions):
+    """How :func:`ocds_cdmx.publish` runs a night."""
+
+    #: Publish only these agencies (their keys); default: every agency of the configuration.
+    agencies: tuple[str, ...] | None = None
+    #: Say what would change, write nothing (neither the store nor the publication).
+    dry_run: bool = False
+    #: Regenerate every output from the store alone (no conversion, no cache).
+    rebuild: bool = False
+    #: The night's date and time (RFC 3339), for a new night; default: now, in the configuration's time
+    #: zone. An interrupted night is resumed with its own.
+    night: str | None = None
+    #: Worker processes for conversions and records (default: one per CPU).
+    jobs: int | None = None
+    max_locations: int = 100
 
 
 def with_fields(cls: type[T], options: T | None, fields: dict[str, Any]) -> T:

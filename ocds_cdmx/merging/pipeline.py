@@ -13,9 +13,11 @@ import contextlib
 import json
 import os
 import tempfile
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO, Any
 
 from ..core.errors import CdmxError, InputError
@@ -25,7 +27,7 @@ from ..core.options import MergeOptions, with_fields
 from ..core.results import Result
 from ..io.documents import DocumentVisitor, Items, package_items
 from ..io.jsonin import Document, expand_sources, iter_documents, spooled_stdin
-from ..io.output import PackageWriter, open_output, output_name
+from ..io.output import PackageWriter, is_stdout, open_output, output_name
 from ..io.scratch import RECORD, RELEASE, Row, RunWriter, iter_groups
 from ..io.workers import WorkerPool, default_jobs
 from ..schema import ExtensionStatus, SchemaStore, load_profile
@@ -238,13 +240,22 @@ def _batches(groups: Iterator[tuple[str, list[Row]]], size: int = 1 << 20) -> It
         yield batch
 
 
-def _package_metadata(meta: _Metadata, options: MergeOptions) -> dict:
+def default_uri(output: Any) -> str:
+    """The record package's ``uri`` when none is given: ``urn:ocds-cdmx:<output file name>`` (``records``
+    for standard output or a stream). The schema requires a URI, and ``""`` (the reference's default) is
+    not one; give the URL where the file is served instead, when it is known."""
+    name = Path(str(output)).stem if isinstance(output, str | os.PathLike) and not is_stdout(output) else ""
+    name = name.removesuffix(".json") or "records"
+    return f"urn:ocds-cdmx:{urllib.parse.quote(name, safe='-._~')}"
+
+
+def _package_metadata(meta: _Metadata, options: MergeOptions, output: Any = None) -> dict:
     """The record package's fields, in the reference's order, without the records."""
     published_date, publisher, version = options.published_date, options.publisher, options.version
     if published_date is None:
         published_date = meta.published or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     package: dict[str, Any] = {
-        "uri": options.uri,
+        "uri": default_uri(output) if options.uri is None else options.uri,
         "publisher": publisher or meta.fields.get("publisher", {}),
         "publishedDate": published_date,
     }
@@ -305,13 +316,13 @@ def merge(
     packages, bare releases, JSON Lines, concatenated JSON or top-level arrays. ``output`` is a path
     (written atomically, and only when every input could be read), ``"-"`` (standard output), a text
     stream, or ``None`` to merge and report without writing. ``existing`` names a record package to
-    update: the OCIDs that the new releases touch are merged again (from its embedded releases, or on
+    update (when it does not exist yet, as on the first night, the releases are merged from scratch): the OCIDs that the new releases touch are merged again (from its embedded releases, or on
     top of its compiled and versioned releases when they are linked); the other records are copied.
 
     ``options`` (or its fields as keyword arguments) are a :class:`~ocds_cdmx.core.options.MergeOptions`:
     ``fmt`` is ``"package"`` (one record package, as ``ocdskit compile --package``) or ``"jsonl"``;
     ``uri``, ``published_date``, ``publisher`` and ``version`` set the package's metadata (by default
-    ``publishedDate`` is the latest of the inputs'); ``extensions`` is the union of the inputs'. OCDS 1.0
+    ``uri`` is :func:`default_uri` and ``publishedDate`` the latest of the inputs'); ``extensions`` is the union of the inputs'. OCDS 1.0
     releases are upgraded to 1.1 unless ``upgrade`` is false. The merge rules come from the 1.1 release
     schema with the inputs' extensions, or from ``schema`` (a path or dict) as ``ocdskit compile
     --schema`` takes it; ``rule_overrides`` maps an array's path, like ``("awards", "suppliers")``, to
@@ -335,7 +346,8 @@ def merge(
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="cdmx-merge-", dir=options.temp_dir))
         try:
             paths = expand_sources([str(s) for s in sources])
-            if existing is not None:
+            # The first night of a nightly update has no records yet: it merges from scratch.
+            if existing is not None and os.path.exists(existing):
                 paths = [*expand_sources([str(existing)]), *paths]
         except CdmxError as e:
             result.input_errors.append(e)
@@ -371,7 +383,7 @@ def merge(
         except CdmxError as e:
             result.input_errors.append(e)
             return result
-        metadata = _package_metadata(meta, options)
+        metadata = _package_metadata(meta, options, output)
         # Phase two: OCID groups, in order, merged in batches by workers.
         batches = _batches(iter_groups([t[2] for t in tasks]))
         out = stack.enter_context(open_output(output)) if output is not None else None

@@ -11,6 +11,7 @@ from .messages import finding_text, input_error_text
 if TYPE_CHECKING:
     from ..conversion import ConvertResult
     from ..merging import MergeResult
+    from ..publishing import PublishResult
     from ..validation import ValidationResult
 
 
@@ -104,3 +105,29 @@ def convert_result_as_dict(result: ConvertResult, lang: str) -> dict[str, Any]:
 def write_convert_json(result: ConvertResult, lang: str, out: IO[str]) -> None:
     """Write the JSON report of a conversion."""
     _dump(convert_result_as_dict(result, lang), out)
+
+
+def publish_result_as_dict(result: PublishResult, lang: str) -> dict[str, Any]:
+    """The JSON report of ``cdmx publish --report json`` (its shape is documented in the README)."""
+    agencies = []
+    for agency in result.agencies:
+        agencies.append({
+            **agency.as_dict(),
+            "input_errors": [_input_error_dict(e, lang) for e in agency.input_errors],
+            "findings": _findings_list(agency.findings, lang),
+            "conversions": [convert_result_as_dict(c, lang) for c in agency.conversions],
+            "validation": result_as_dict(agency.validation, lang) if agency.validation is not None else None,
+        })  # fmt: skip
+    return {
+        "exit_code": result.exit_code,
+        "errors": result.errors,
+        "warnings": result.warnings,
+        **result.as_dict(),
+        "agencies": agencies,
+        "input_errors": [_input_error_dict(e, lang) for e in result.input_errors],
+    }
+
+
+def write_publish_json(result: PublishResult, lang: str, out: IO[str]) -> None:
+    """Write the JSON report of a night."""
+    _dump(publish_result_as_dict(result, lang), out)

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import CdmxError, MappingError
+from ..core.errors import CdmxError, ConfigError, MappingError
 
 LANGS = ("es", "en")
 DOMAIN = "ocds_cdmx"
@@ -397,6 +397,24 @@ FINDINGS: dict[str, tuple[str, str]] = {
         N_("The sheet {sheet} holds package metadata, which is not read"),
         N_("The package's metadata come from the mapping and the options (--uri, --published-date)."),
     ),
+    "publish_ocid_of_other_agency": (
+        N_("The process {value} is published by another agency ({agency}): this agency published nothing tonight"),
+        N_(
+            "An OCID belongs to one agency. Check the OCID template of the mapping (it should hold {{agency}}) or the row's number."
+        ),
+    ),
+    "publish_process_vanished": (
+        N_("The process {value} is no longer in the agency's files: its published releases stay as they are"),
+        N_("Nothing is ever deleted. If the process was removed by mistake, put its row back in the workbook."),
+    ),
+    "publish_ocid_in_several_files": (
+        N_("The process {value} is in several of the agency's files ({files}): the last one was used"),
+        N_("Keep each process in one file, or make sure the last file has its latest data."),
+    ),
+    "publish_value_not_removable": (
+        N_("A value of '{field}' disappeared, but the schema does not let it be null: the record keeps it"),
+        N_("OCDS removes a value by publishing null; this field cannot be null. Correct it instead of deleting it."),
+    ),
     "upgrade_party_differs": (
         N_("While upgrading from OCDS 1.0, one organization ({value}) had different details in different roles"),
         N_("The details first seen were kept in 'parties'. Check the organization's data in the original release."),
@@ -511,6 +529,45 @@ TEXTS: dict[str, str] = {
     "cell_location": N_("{file}, sheet {sheet}, cell {cell} ({label})"),
     "row_location": N_("{file}, sheet {sheet}, row {row}"),
     "validation_summary": N_("Output checked with cdmx validate: {errors} errors, {warnings} warnings."),
+    "config": N_("{source}: the configuration has problems: {problems}"),
+    "store_unavailable": N_(
+        "The store {source} cannot be opened: {detail}. Nothing was published; the previous publication is intact."
+    ),
+    "store_missing": N_("The store {source} does not exist."),
+    "store_no_driver": N_(
+        "The store {source} is a PostgreSQL server, which needs psycopg: pip install 'ocds-cdmx[postgresql]'."
+    ),
+    "store_failed": N_("The store {source} failed: {detail}. Nothing of the agency's night was stored; run again."),
+    "lock_busy": N_("{source} is locked by another run."),
+    "output_unwritable": N_(
+        "The publication cannot be written at {source}: {detail}. The previous publication is intact; the night is stored and the next run publishes it."
+    ),
+    "output_not_ours": N_("{source} is a directory that cdmx publish did not make: give another output, or empty it."),
+    "night_invalid": N_("{source}: {value!r} is not a date and time with its offset (e.g. 2024-10-16T02:00:00-06:00)."),
+    "agency_unknown": N_("{source}: no agency {agencies} (the configuration has {known})."),
+    "publish_headline": N_(
+        "{status}: {agencies} agencies, {releases} new releases ({new} new processes, {updated} updated, {unchanged} unchanged), {failed} agencies failed; {errors} errors, {warnings} warnings."
+    ),
+    "publish_agency": N_(
+        "{agency} ({name}), night {night}: {status_text}: {releases} new releases; {new} new processes, {updated} updated, {unchanged} unchanged, {vanished} no longer in the files."
+    ),
+    "publish_resumed": N_("    The interrupted night {night} was resumed."),
+    "publish_problems": N_("    Nothing was published tonight ({problems}); its last good data stays online."),
+    "publish_busy": N_("{agency} ({name}): another run is publishing this agency: it was left alone."),
+    "publish_built": N_("Published: {build} ({written} files written, {kept} unchanged files kept)."),
+    "publish_not_rebuilt": N_("Nothing changed: no file was rewritten."),
+    "publish_dry_run": N_("Dry run: nothing was written."),
+    "status_published": N_("published"),
+    "status_unchanged": N_("unchanged"),
+    "status_failed": N_("FAILED"),
+    "status_busy": N_("busy"),
+    "problem_files_unreadable": N_("files that cannot be read"),
+    "problem_data_errors": N_("errors in the files"),
+    "problem_no_files": N_("no file matched"),
+    "problem_releases_invalid": N_("invalid releases"),
+    "problem_ocid_of_other_agency": N_("processes of another agency"),
+    "published_ok": N_("Published"),
+    "published_with_problems": N_("Published with problems"),
     "merged": N_("Merged"),
     "merged_with_problems": N_("Merged with problems"),
     "valid": N_("Valid"),
@@ -598,7 +655,7 @@ def input_error_text(error: Exception, lang: str) -> str:
     elif error.key == "schema_missing":
         note = "schema_missing_offline" if params.get("offline") else "schema_missing_online"
         params["offline_note"] = text(note, lang, url=params.get("url"))
-    elif isinstance(error, MappingError):
+    elif isinstance(error, MappingError | ConfigError):
         params["problems"] = "; ".join(f"line {line}: {m}" if line else m for line, m in error.problems)
     if error.key in TEXTS:
         return text(error.key, lang, source=error.source, **params)

@@ -15,6 +15,7 @@ from .messages import finding_text, input_error_text, text
 if TYPE_CHECKING:
     from ..conversion import ConvertResult
     from ..merging import MergeResult
+    from ..publishing import PublishResult
     from ..validation import ValidationResult
 
 SHOWN_LOCATIONS = 5
@@ -201,3 +202,70 @@ def write_convert_text(result: ConvertResult, lang: str, console: Console) -> No
         summary = text("validation_summary", lang, errors=result.validation.errors, warnings=result.validation.warnings)
         console.print("\n" + summary)
         _write_groups(result.validation.findings, lang, console, False)
+
+
+def write_publish_text(result: PublishResult, lang: str, console: Console) -> None:
+    """Write the report of a night for people: per agency what it published and its problems, as
+    ``cdmx convert`` and ``cdmx validate`` report them."""
+    rich = console.is_terminal
+
+    def line(message: str, style: str | None = None) -> None:
+        console.print(f"[{style}]{escape(message)}[/]" if rich and style else message, markup=rich, highlight=False)
+
+    for error in result.input_errors:
+        line(("✗ " if rich else "ERROR: ") + input_error_text(error, lang), "bold red")
+    failed = sum(1 for a in result.agencies if a.status == "failed")
+    problems = result.exit_code != 0
+    headline = text(
+        "publish_headline",
+        lang,
+        status=text("published_with_problems" if problems else "published_ok", lang),
+        agencies=len(result.agencies),
+        releases=sum(a.releases for a in result.agencies),
+        new=sum(a.new for a in result.agencies),
+        updated=sum(a.updated for a in result.agencies),
+        unchanged=sum(a.unchanged for a in result.agencies),
+        failed=failed,
+        errors=result.errors,
+        warnings=result.warnings,
+    )
+    line(headline, "bold red" if problems else "bold green")
+    for agency in result.agencies:
+        console.print()
+        if agency.status == "busy":
+            line(text("publish_busy", lang, agency=agency.key, name=agency.name), "bold red")
+            continue
+        status_text = text(f"status_{agency.status}", lang)
+        line(
+            text(
+                "publish_agency",
+                lang,
+                status_text=status_text,
+                agency=agency.key,
+                **{k: v for k, v in agency.as_dict().items() if k != "key"},
+            ),
+            "bold red" if agency.status == "failed" else "bold",
+        )
+        if agency.resumed:
+            line(text("publish_resumed", lang, night=agency.night))
+        if agency.status == "failed":
+            reasons = ", ".join(text(f"problem_{p}", lang) for p in agency.problems)
+            line(text("publish_problems", lang, problems=reasons), "red")
+        for error in agency.input_errors:
+            line("    " + input_error_text(error, lang), "red")
+        for conversion in agency.conversions:
+            if conversion.input_errors or conversion.findings.groups:
+                write_convert_text(conversion, lang, console)
+        _write_groups(agency.findings, lang, console, False)
+        if agency.validation is not None and agency.validation.findings.groups:
+            summary = text("validation_summary", lang, errors=agency.validation.errors,
+                           warnings=agency.validation.warnings)  # fmt: skip
+            line("\n" + summary)
+            _write_groups(agency.validation.findings, lang, console, False)
+    console.print()
+    if result.dry_run:
+        line(text("publish_dry_run", lang))
+    elif result.built:
+        line(text("publish_built", lang, build=result.build, written=result.files_written, kept=result.files_kept))
+    elif not result.input_errors:
+        line(text("publish_not_rebuilt", lang))

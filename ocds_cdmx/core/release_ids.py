@@ -1,0 +1,31 @@
+"""Release ids that change with the content, so that releases stay immutable across nights.
+
+OCDS releases are immutable: a release whose content changes is a new release, with a new ``id``
+(https://standard.open-contracting.org/1.1/en/schema/reference/#release-handling). An id made of the
+OCID, the stage and a short hash of the content (everything but ``id`` and ``date``) is the same for the
+same content, so converting an unchanged spreadsheet again mints no new release, and different for
+different content, so two nights' packages always merge (the "hash of all fields" of the standard's
+"easy releases" guidance).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+#: Hex digits of the hash in an id: 2^32 values, for the few releases of one OCID.
+HASH_DIGITS = 8
+
+
+def content_hash(release: dict[str, Any], digits: int | None = None) -> str:
+    """SHA-256 of the release without ``id`` and ``date``, as canonical JSON (keys sorted, UTF-8)."""
+    body = {k: v for k, v in release.items() if k not in ("id", "date")}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return digest if digits is None else digest[:digits]
+
+
+def release_id(ocid: str, stage: str, release: dict[str, Any]) -> str:
+    """``<ocid>-<stage>-<hash>``: the id of ``release`` (its ``id`` and ``date`` are not part of the hash)."""
+    return f"{ocid}-{stage}-{content_hash(release, HASH_DIGITS)}"
