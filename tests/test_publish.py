@@ -282,6 +282,39 @@ def test_an_unchanged_rerun_publishes_nothing_and_rewrites_nothing(tmp_path, sto
     assert _night_releases(store_url, 1) == []
 
 
+def test_a_night_builds_only_the_processes_whose_rows_changed(tmp_path, store_url):
+    config = _workspace(tmp_path, store_url)
+    first = _run(config, 0)
+    assert [(c.ocids, c.skipped) for a in first.agencies for c in a.conversions] == [(8, 0), (6, 0)]
+    _edit(tmp_path / "entregas" / "A121Fr30B_2024T3.xlsx", AMOUNT, 1999999.5)
+    result = _run(config, 1)
+    assert result.exit_code == 0
+    # The edited process alone is built (its five releases), and alone published again.
+    assert [(c.ocids, c.skipped, c.releases) for a in result.agencies for c in a.conversions] == [
+        (8, 7, 5),
+        (6, 6, 0),
+    ]
+    assert [(a.new, a.updated, a.unchanged) for a in result.agencies] == [(0, 1, 7), (0, 0, 6)]
+    with Store.open(store_url) as store:
+        assert len(store.fingerprints("SAF")) == 8 and len(store.fingerprints("SOBSE")) == 6
+    # The same files again: nothing built, nothing published, every process unchanged.
+    again = _run(config, 2)
+    assert [(c.skipped, c.releases) for a in again.agencies for c in a.conversions] == [(8, 0), (6, 0)]
+    assert [a.status for a in again.agencies] == ["unchanged", "unchanged"] and not again.built
+
+
+def test_a_process_with_a_warning_is_built_again_to_say_it_again(tmp_path):
+    store_url = str(tmp_path / "s.sqlite")
+    config = _workspace(tmp_path, store_url)
+    _edit(tmp_path / "entregas" / "A121Fr30B_2024T3.xlsx", OBJECT, "N/A")
+    for night in (0, 1):
+        (conversion, *_), *_ = (a.conversions for a in _run(config, night).agencies)
+        assert "placeholder_value" in {key[0] for key in conversion.findings.groups}
+        assert conversion.skipped == (0 if night == 0 else 7)
+    with Store.open(store_url) as store:
+        assert SAF_OCID not in store.fingerprints("SAF") and len(store.fingerprints("SAF")) == 7
+
+
 def test_an_agency_that_fails_publishes_nothing_while_the_others_publish(tmp_path, store_url):
     config = _workspace(tmp_path, store_url)
     assert _run(config, 0).exit_code == 0

@@ -6,7 +6,7 @@ finds headers and stores rows, :mod:`.values` reads cells, :mod:`.build` makes r
 reads workbooks whose headers are OCDS paths, and :mod:`.pipeline` runs it all.
 """
 
-from .pipeline import convert
+from .pipeline import Incremental, convert
 from .results import ConvertResult, SheetCount
 
-__all__ = ["ConvertResult", "SheetCount", "convert"]
+__all__ = ["ConvertResult", "Incremental", "SheetCount", "convert"]

@@ -9,6 +9,8 @@ rejected (with the reason; ``rejects`` writes them to a CSV file) or blank.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -19,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from .. import __version__
 from ..core.errors import CdmxError, ColumnsError
 from ..core.findings import Findings, Key
 from ..core.options import ConvertOptions, with_fields
@@ -34,7 +37,7 @@ from .ocds_paths import Unflattener
 from .plan import Plan, compile_plan
 from .reader import Cells, Reader
 from .results import ConvertResult, LayoutFound, Reject, SheetCount
-from .values import normalize_label, plain
+from .values import is_blank, normalize_label, plain
 
 
 def convert(
@@ -44,6 +47,7 @@ def convert(
     options: ConvertOptions | None = None,
     *,
     progress: Callable[[int], None] | None = None,
+    incremental: Incremental | None = None,
     **fields: Any,
 ) -> ConvertResult:
     """Convert a workbook (.xlsx, .xlsm, .xls, .ods or .csv) with a mapping into an OCDS release package.
@@ -60,6 +64,9 @@ def convert(
     ``published_date=``…) are a :class:`~ocds_cdmx.core.options.ConvertOptions`. The package is checked
     with the ``cdmx validate`` engine unless ``validate_output`` is false; its result is
     ``result.validation``, every problem located at the cell its value came from.
+
+    ``incremental`` (an :class:`Incremental`) hears the fingerprint of every process's rows and may
+    have the processes it already knows left out of the package, unbuilt (``result.skipped``).
     """
     options = with_fields(ConvertOptions, options, fields)
     result = ConvertResult(findings=Findings(options.max_locations))
@@ -87,7 +94,10 @@ def convert(
 
     findings = result.findings
 
+    dirty = [False]  # whether the process being built had a problem reported
+
     def report(check: str, cell: Cell, params: dict) -> None:
+        dirty[0] = True
         # The label is the field: it may hold "/" ("y/o"), which paths use as separator.
         path = (Key(cell.sheet), Key(f"{cell.row}"), cell.label)
         value = plain(cell.value)
@@ -116,19 +126,37 @@ def convert(
             assert main is not None
             written: list[str] = []  # the OCID of every release written, in order
 
-            def add_rows(target: Builder, ocid: str, stored: list) -> None:
+            def add_rows(target: Builder, ocid: str, stored: list, subrows: Callable = reader.subrows) -> None:
                 for spec_index, sheet_key, number, raw in stored:
                     spec = main if spec_index < 0 else plan.sheets[spec_index]
                     cells = Cells(sheet_key, number, reader.columns[sheet_key], raw)
-                    target.add_row(ocid, raw, cells, reader.subrows, spec)
+                    target.add_row(ocid, raw, cells, subrows, spec)
+
+            base = _fingerprint_base(loaded, plan, options) if incremental is not None else b""
 
             def releases() -> Iterator[dict]:
                 for ocid, stored in rows.groups():
+                    subrows: Callable = reader.subrows
+                    digest = ""
+                    if incremental is not None:
+                        # The sub-table rows are looked up once, in the order building looks them up,
+                        # so that a skipped process counts them as used exactly as a built one does.
+                        looked = _subrows_of(stored, main, plan, reader)
+                        digest = _fingerprint(base, stored, looked)
+                        if incremental.unchanged(ocid, digest):
+                            result.ocids += 1
+                            result.skipped += 1
+                            incremental.seen(ocid, digest, built=False, clean=True)
+                            continue
+                        subrows = _replay(looked)
                     builder.processes.clear()
-                    add_rows(builder, ocid, stored)
+                    dirty[0] = False
+                    add_rows(builder, ocid, stored, subrows)
                     for process in builder.processes.values():
-                        _report_missing(builder, process, findings)
+                        dirty[0] = _report_missing(builder, process, findings) or dirty[0]
                     result.ocids += 1
+                    if incremental is not None:
+                        incremental.seen(ocid, digest, built=True, clean=not dirty[0])
                     for release in builder.releases(options.release_date):
                         written.append(ocid)
                         yield release
@@ -190,8 +218,8 @@ class _quiet:
         self.reader.missing, self.reader.dangling = self.saved
 
 
-def _report_missing(builder: Builder, process: Any, findings: Findings) -> None:
-    """A process that came out without one of its essentials: a warning at its first row."""
+def _report_missing(builder: Builder, process: Any, findings: Findings) -> bool:
+    """A process that came out without one of its essentials: a warning at its first row (True)."""
     missing = builder.missing(process)
     if missing:
         cell = process.first.first()
@@ -199,6 +227,58 @@ def _report_missing(builder: Builder, process: Any, findings: Findings) -> None:
             "essential_missing", (Key(cell.sheet), Key(str(cell.row))), cell.where(), process.ocid,
             missing=", ".join(missing),
         )  # fmt: skip
+    return bool(missing)
+
+
+class Incremental:
+    """What a conversion tells of each process's rows, for a caller that keeps what it built before
+    (``cdmx publish``). The fingerprint of a process covers its rows (main sheet, other sheets,
+    sub-tables: values, and the files, sheets and rows they came from), the mapping, the options that
+    shape releases and the toolkit's version: equal fingerprints build equal releases with equal
+    findings. This base class skips nothing."""
+
+    def unchanged(self, ocid: str, fingerprint: str) -> bool:
+        """Whether the process need not be built: its releases are known already."""
+        return False
+
+    def seen(self, ocid: str, fingerprint: str, *, built: bool, clean: bool) -> None:
+        """Each process, in OCID order: built or skipped; ``clean`` when building it reported nothing."""
+
+
+def _fingerprint_base(mapping: Mapping | None, plan: Plan, options: ConvertOptions) -> bytes:
+    shape = {
+        "toolkit": __version__,
+        "mapping": mapping.data if mapping is not None else plan.name,
+        "release_date": options.release_date,
+    }
+    return json.dumps(shape, sort_keys=True, ensure_ascii=False, default=str).encode()
+
+
+def _subrows_of(stored: list, main: Any, plan: Plan, reader: Reader) -> list:
+    """The sub-table rows that building ``stored`` looks up, in the order it looks them up."""
+    looked = []
+    for spec_index, _, _, raw in stored:
+        spec = main if spec_index < 0 else plan.sheets[spec_index]
+        for sub in spec.subtables:
+            key = raw.get(sub.key)
+            if not is_blank(key):
+                looked.append(reader.subrows(sub, key))
+    return looked
+
+
+def _replay(looked: list) -> Callable[[Any, Any], list]:
+    """A sub-table lookup that gives what :func:`_subrows_of` looked up, in turn."""
+    rest = iter(looked)
+    return lambda sub, key: next(rest)
+
+
+def _fingerprint(base: bytes, stored: list, looked: list) -> str:
+    digest = hashlib.blake2b(base, digest_size=16)
+    # repr is exact and stable for what cells hold (text, numbers, dates, booleans, None).
+    digest.update(repr(stored).encode())
+    for found in looked:
+        digest.update(repr([(cells.sheet_key, cells.number, raw) for raw, cells in found]).encode())
+    return digest.hexdigest()
 
 
 def _ocds_paths(source: Any, options: ConvertOptions) -> bool:

@@ -90,6 +90,8 @@ class ConvertResult(Result):
     rejects: list[Reject] = field(default_factory=list)
     releases: int = 0
     ocids: int = 0
+    #: Processes not built because their rows were those of a known fingerprint (see ``Incremental``).
+    skipped: int = 0
     validation: Any = None
     output: str | None = None
     written: bool = False

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..conversion import convert
+from ..conversion import Incremental, convert
 from ..conversion.mapping import Mapping
 from ..core.findings import Key
 from ..core.options import ConvertOptions
@@ -36,9 +36,26 @@ from .store import Store
 DUMPS = {"ensure_ascii": False, "separators": (",", ":")}
 
 
+class _Fingerprints(Incremental):
+    """Skips the processes whose rows are those the store last published, and lists every process's
+    fingerprint in a file (one JSON line each, in OCID order) for the comparison."""
+
+    def __init__(self, known: dict[str, str], path: str) -> None:
+        self.known = known
+        self.out = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the caller
+
+    def unchanged(self, ocid: str, fingerprint: str) -> bool:
+        return self.known.get(ocid) == fingerprint
+
+    def seen(self, ocid: str, fingerprint: str, *, built: bool, clean: bool) -> None:
+        self.out.write(json.dumps([ocid, fingerprint, built, clean], ensure_ascii=False) + "\n")
+
+
 def convert_agency(task: tuple) -> list:
-    """Convert each of an agency's file groups into a release package in ``scratch`` (run in a worker)."""
-    files, mapping, scratch, night, schema_dir, offline, max_locations = task
+    """Convert each of an agency's file groups into a release package in ``scratch`` (run in a worker).
+    With ``known`` fingerprints (an agency of one file group), the processes whose rows did not change
+    are not built; each conversion then comes with the file of its fingerprints."""
+    files, mapping, scratch, night, schema_dir, offline, max_locations, known = task
     results = []
     for index, group in enumerate(files):
         output = os.path.join(scratch, f"conversion-{index}.json")
@@ -47,8 +64,16 @@ def convert_agency(task: tuple) -> list:
             validate_output=False, max_locations=max_locations,
         )  # fmt: skip
         source = group[0] if len(group) == 1 else group
-        result = convert(source, mapping, output, options)
-        results.append((output, result))
+        incremental = None
+        if known is not None:
+            incremental = _Fingerprints(known, os.path.join(scratch, f"fingerprints-{index}.jsonl"))
+        try:
+            result = convert(source, mapping, output, options, incremental=incremental)
+        finally:
+            if incremental is not None:
+                incremental.out.close()
+        marks = incremental.out.name if incremental is not None and result.written else None
+        results.append((output, result, marks))
     return results
 
 
@@ -107,7 +132,8 @@ class AgencyNight:
     def take_conversions(self, converted: list) -> list[str]:
         """The conversions' outputs that can be used; an agency with a conversion that failed fails."""
         outputs = []
-        for output, conversion in converted:
+        self.marks = []
+        for output, conversion, marks in converted:
             self.result.conversions.append(conversion)
             if conversion.input_errors:
                 self.fail("files_unreadable")
@@ -115,13 +141,15 @@ class AgencyNight:
                 self.fail("data_errors")
             elif conversion.written:
                 outputs.append(output)
+                self.marks.append(marks)
         if not converted:
             self.fail("no_files")
         return outputs
 
-    def compare(self, outputs: list[str], night: str) -> tuple[str, str, str, dict] | None:
+    def compare(self, outputs: list[str], night: str) -> tuple[str, str, str, dict, str] | None:
         """Tonight's releases: the night package and the rows to store, in the scratch directory. Returns
-        (package path, releases path, processes path, package metadata), or None when the agency fails."""
+        (package path, releases path, processes path, package metadata, fingerprints path), or None when
+        the agency fails."""
         store_schema = SchemaStore(self.schema_dir, offline=self.offline)
         profile = load_profile(store_schema, "1.1", self.extensions)
         changes = Changes(rules_from_schema(profile.release_schema), profile.release_schema)
@@ -132,6 +160,7 @@ class AgencyNight:
         package_path = os.path.join(self.scratch, "night.json")
         releases_path = os.path.join(self.scratch, "releases.jsonl")
         processes_path = os.path.join(self.scratch, "processes.jsonl")
+        fingerprints_path = os.path.join(self.scratch, "fingerprints.jsonl")
         stored = self.store.agency_processes(self.agency.key)
         current = next(stored, None)
         new_ocids: list[str] = []
@@ -139,15 +168,19 @@ class AgencyNight:
             open(package_path, "w", encoding="utf-8") as package,
             open(releases_path, "w", encoding="utf-8") as rows,
             open(processes_path, "w", encoding="utf-8") as processes,
+            open(fingerprints_path, "w", encoding="utf-8") as fingerprints,
         ):
             writer = PackageWriter(package, metadata, "releases", compact=True)
-            for ocid, items in self._groups(outputs, minted):
+            for ocid, items, mark in self._tonight(outputs, minted):
                 while current is not None and current[0] < ocid:
                     self._vanished(current[0])
                     current = next(stored, None)
                 previous = current if current is not None and current[0] == ocid else None
                 if previous is not None:
                     current = next(stored, None)
+                if items is None:  # its rows are those of what was last published: not even built
+                    self.result.unchanged += 1
+                    continue
                 sources = sorted({it.source for it in items})
                 if len(sources) > 1:
                     self.findings.source = self.agency.key
@@ -168,6 +201,11 @@ class AgencyNight:
                     self.findings.source = self.agency.key
                     field = "/".join(str(p) for p in path)
                     self.findings.add("publish_value_not_removable", (Key(ocid), field), None, field=field)
+                if mark is not None:
+                    # A process whose building or comparison had something to say is built again
+                    # the next night, to say it again.
+                    clean = mark[1] and not outcome.kept
+                    fingerprints.write(json.dumps([ocid, mark[0] if clean else None]) + "\n")
                 if outcome.kind == "unchanged":
                     self.result.unchanged += 1
                     continue
@@ -195,7 +233,35 @@ class AgencyNight:
             self.findings.source = self.agency.key
             self.findings.add("publish_ocid_of_other_agency", (Key(ocid),), ocid, agency=owner)
             self.fail("ocid_of_other_agency")
-        return package_path, releases_path, processes_path, metadata
+        return package_path, releases_path, processes_path, metadata, fingerprints_path
+
+    def _tonight(self, outputs: list[str], minted: bool) -> Iterator[tuple[str, list[Item] | None, tuple | None]]:
+        """``(ocid, items, mark)`` of tonight's processes in OCID order: ``items`` None for a process the
+        conversion skipped (unchanged), ``mark`` its ``(fingerprint, clean)`` when the conversion has
+        fingerprints (one conversion of a mapping)."""
+        marks = self.marks[0] if len(outputs) == 1 and minted and self.marks and self.marks[0] else None
+        if marks is None:
+            for ocid, items in self._groups(outputs, minted):
+                yield ocid, items, None
+            return
+        groups = self._groups(outputs, minted)
+        group = next(groups, None)
+        with open(marks, encoding="utf-8") as f:
+            for line in f:
+                ocid, fingerprint, built, clean = json.loads(line)
+                if not built:
+                    yield ocid, None, None
+                    continue
+                # A process built into no release (no stage) has no group.
+                while group is not None and group[0] < ocid:
+                    yield group[0], group[1], None
+                    group = next(groups, None)
+                if group is not None and group[0] == ocid:
+                    yield ocid, group[1], (fingerprint, clean)
+                    group = next(groups, None)
+        while group is not None:
+            yield group[0], group[1], None
+            group = next(groups, None)
 
     def _groups(self, outputs: list[str], in_order: bool) -> Iterator[tuple[str, list[Item]]]:
         """Tonight's releases by OCID, in OCID order. A mapping's conversion writes them in that order
@@ -239,7 +305,7 @@ class AgencyNight:
         if validation.input_errors or validation.errors:
             self.fail("releases_invalid")
 
-    def save(self, night: str, paths: tuple[str, str, str, dict] | None) -> None:
+    def save(self, night: str, paths: tuple[str, str, str, dict, str] | None) -> None:
         """Store the night (its releases, processes and summary) in one transaction."""
         result = self.result
         if result.status != FAILED:
@@ -249,10 +315,10 @@ class AgencyNight:
             self.store.store_night(self.agency.key, night, FAILED if result.status == FAILED else UNCHANGED,
                                    None, [], [], summary)  # fmt: skip
             return
-        _, releases_path, processes_path, metadata = paths
+        _, releases_path, processes_path, metadata, fingerprints_path = paths
         self.store.store_night(
             self.agency.key, night, result.status, metadata if result.releases else None,
-            _json_lines(releases_path), _json_lines(processes_path), summary,
+            _json_lines(releases_path), _json_lines(processes_path), summary, _json_lines(fingerprints_path),
         )  # fmt: skip
 
 

@@ -161,8 +161,11 @@ def _night(
     for agency, outcome, night in todo:
         tell(agency.key, "convert")
         folder = scratch_dir(scratch, agency.key)
+        # One file group (so one conversion of each process): the processes whose rows did not change
+        # since they were last published are not built again.
+        known = store.fingerprints(agency.key) if len(outcome.files) == 1 else None
         tasks.append((outcome.files, agency.mapping, folder, night, options.schema_dir, options.offline,
-                      options.max_locations))  # fmt: skip
+                      options.max_locations, known))  # fmt: skip
     with WorkerPool(min(jobs, len(tasks)) if tasks else 1, lazy=True) as pool:
         converted = list(pool.map_ordered(convert_agency, iter(tasks)))
     for (agency, outcome, night), conversions in zip(todo, converted, strict=True):

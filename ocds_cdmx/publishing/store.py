@@ -11,6 +11,9 @@ Tables:
   ever inserted;
 - ``processes``: per OCID, the agency that publishes it, the hash of the state last published (what the
   night compares with), the latest release date and the number of releases;
+- ``fingerprints``: per OCID, the fingerprint of the rows that build the state last published
+  (:class:`~ocds_cdmx.conversion.Incremental`): a night skips building the processes whose rows it
+  finds again. Only a cache: a process without one is built, and nothing published depends on it;
 - ``nights``: per agency and night, its ``state`` (``open`` while it runs, ``stored`` once its releases
   are in, ``done`` once the publication has been built from them), ``status`` (``published``,
   ``unchanged`` or ``failed``), the night package's metadata, a summary (counts, problems) and
@@ -63,6 +66,12 @@ CREATE TABLE IF NOT EXISTS processes (
     last_night TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS processes_by_agency ON processes (agency, ocid);
+CREATE TABLE IF NOT EXISTS fingerprints (
+    ocid TEXT {collate} PRIMARY KEY,
+    agency TEXT NOT NULL,
+    fingerprint TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fingerprints_by_agency ON fingerprints (agency, ocid);
 CREATE TABLE IF NOT EXISTS nights (
     agency TEXT NOT NULL,
     night TEXT NOT NULL,
@@ -273,9 +282,11 @@ class Store:
         releases: Iterable[tuple[str, str, str, str, str]],
         processes: Iterable[tuple],
         summary: dict,
+        fingerprints: Iterable[tuple[str, str | None]] = (),
     ) -> None:
         """Store a night in one transaction: its releases ``(ocid, release_id, date, hash, text)``, its
-        processes ``(ocid, state, last_date, releases, night)`` (inserted or updated), and its state."""
+        processes ``(ocid, state, last_date, releases, night)`` (inserted or updated), the fingerprints
+        ``(ocid, fingerprint)`` of the rows of its processes (None: forget it), and its state."""
         with self.transaction():
             if self.postgresql:
                 # Positions follow the order of commits: one storing night at a time takes the next.
@@ -294,6 +305,16 @@ class Store:
                 "last_night = excluded.last_night",
                 [(ocid, agency, state, date, count, at, at) for ocid, state, date, count, at in processes],
             )
+            kept, forgotten = [], []
+            for ocid, fingerprint in fingerprints:
+                if fingerprint is None:
+                    forgotten.append((ocid, agency))
+                else:
+                    kept.append((ocid, agency, fingerprint))
+                if len(kept) + len(forgotten) >= 1000:
+                    self._fingerprints(kept, forgotten)
+                    kept, forgotten = [], []
+            self._fingerprints(kept, forgotten)
             position = self.one("SELECT COALESCE(MAX(position), 0) + 1 FROM nights")[0]
             self.execute(
                 "INSERT INTO nights (agency, night, state, status, position, package, summary) "
@@ -302,6 +323,20 @@ class Store:
                 "summary = excluded.summary",
                 (agency, night, status, position, _dumps(package), _dumps(summary)),
             )
+
+    def _fingerprints(self, kept: list[tuple], forgotten: list[tuple]) -> None:
+        if kept:
+            self.executemany(
+                "INSERT INTO fingerprints (ocid, agency, fingerprint) VALUES (?, ?, ?) ON CONFLICT (ocid) "
+                "DO UPDATE SET agency = excluded.agency, fingerprint = excluded.fingerprint",
+                kept,
+            )
+        if forgotten:
+            self.executemany("DELETE FROM fingerprints WHERE ocid = ? AND agency = ?", forgotten)
+
+    def fingerprints(self, agency: str) -> dict[str, str]:
+        """OCID → the fingerprint of the rows that build what the agency last published for it."""
+        return dict(self.rows("SELECT ocid, fingerprint FROM fingerprints WHERE agency = ?", (agency,)))
 
     def _insert_releases(self, batch: list[tuple]) -> None:
         if batch:
