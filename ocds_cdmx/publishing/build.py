@@ -313,6 +313,7 @@ class Builder:
     # -- the files -----------------------------------------------------------------------------------------
     def _fill(self, root: Path, previous: Path | None, cache: Cache, nights: list[dict], states: dict) -> None:
         self.root = root
+        self._made: set[str] = set()
         self.previous = previous
         self.prev_files = {e["path"]: e for e in _manifest_lines(previous, "files")}
         self.records_list = root.parent / f"{root.name}.records.jsonl"
@@ -333,7 +334,11 @@ class Builder:
 
     def _path(self, relative: str) -> Path:
         path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
+        folder = relative.rpartition("/")[0]
+        # Every record file is in one folder: made once, not asked for again 100,000 times.
+        if folder not in self._made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(folder)
         return path
 
     def _link(self, relative: str) -> bool:
