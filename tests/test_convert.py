@@ -253,6 +253,21 @@ def test_obras_adds_works_progress():
     assert implementation["date"] == "2024-11-30T00:00:00-06:00"
 
 
+def test_the_builders_references_are_those_of_the_generic_walk():
+    from ocds_cdmx.conversion.build import _references
+    from ocds_cdmx.core.ocds import iter_references
+
+    sources = [SAMPLES / "A121Fr30B_2024T3.xlsx", SAMPLES / "paaaps-2024.xlsx", SAMPLES / "clc-2024T3.csv"]
+    _, _, package = _convert_many(sources, "finanzas")
+    releases = package["releases"] + json.loads((SAMPLES / "releases.json").read_text(encoding="utf-8"))["releases"]
+    payers = 0
+    for release in releases:
+        generic = {str(ref["id"]) for ref, _, _ in iter_references(release) if "id" in ref}
+        assert _references(release) == generic, release["id"]
+        payers += any(role == "payer" for _, _, role in iter_references(release))
+    assert payers  # the payment orders' transactions are among them
+
+
 # -- bad input ----------------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ numbers or text (``$1,234,567.89``, ``1 234 567.89 MXN``). A value that cannot b
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
@@ -34,10 +35,17 @@ def is_blank(value: Any) -> bool:
 
 def normalize_label(text: Any) -> str:
     """A header label for comparison: no accents, no case, single spaces, no trailing colon."""
+    # Cells repeat (catalog values, sub-table ids): text is normalized once.
+    return _normalized(text) if text.__class__ is str else _normalize(text)
+
+
+def _normalize(text: Any) -> str:
     text = unicodedata.normalize("NFKD", str(text or ""))
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(text.casefold().replace("\n", " ").split()).rstrip(":").strip()
 
+
+_normalized = functools.lru_cache(maxsize=4096)(_normalize)
 
 #: A qualifier the platform puts before a label ("ESTE CRITERIO APLICA A PARTIR DEL 01/07/2023 -> Sexo").
 _CRITERION = re.compile(
@@ -110,6 +118,8 @@ def plain(value: Any) -> Any:
 
 
 def to_string(value: Any) -> str:
+    if value.__class__ is str:
+        return " ".join(value.split())
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime | date):
@@ -138,6 +148,12 @@ def to_number(value: Any) -> int | float:
 
 def to_datetime(value: Any) -> str:
     """RFC 3339 with Mexico City's offset on that date."""
+    # Dates repeat (a quarter's rows share a few dozen): each is read, and its offset looked up, once.
+    # A value that cannot be read raises each time (lru_cache keeps no exception).
+    return _datetime(value) if value.__class__ in _CACHED else _to_datetime(value)
+
+
+def _to_datetime(value: Any) -> str:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -165,6 +181,11 @@ def to_datetime(value: Any) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=CDMX)
     return moment.isoformat()
+
+
+_datetime = functools.lru_cache(maxsize=4096)(_to_datetime)
+#: The cell types cached by value (a bool is an int: True and 1 would share an entry, so neither is).
+_CACHED = frozenset({str, datetime, date, float})
 
 
 def to_boolean(value: Any) -> bool:
