@@ -313,8 +313,10 @@ class Builder:
     # -- the files -----------------------------------------------------------------------------------------
     def _fill(self, root: Path, previous: Path | None, cache: Cache, nights: list[dict], states: dict) -> None:
         self.root = root
+        self._root = os.fspath(root)
         self._made: set[str] = set()
         self.previous = previous
+        self._previous = os.fspath(previous) if previous is not None else ""
         self.prev_files = {e["path"]: e for e in _manifest_lines(previous, "files")}
         self.records_list = root.parent / f"{root.name}.records.jsonl"
         packages = [n for n in nights if n["status"] == "published" and n["package"]]
@@ -341,17 +343,24 @@ class Builder:
             self._made.add(folder)
         return path
 
+    def _target(self, relative: str) -> str:
+        """:meth:`_path` as text (the record files, one by one, spare pathlib's work)."""
+        folder = relative.rpartition("/")[0]
+        if folder not in self._made:
+            self._path(relative)
+        return os.path.join(self._root, relative)
+
     def _link(self, relative: str) -> bool:
         """Link the previous build's file (unchanged) into this build; False when there is none."""
         if self.previous is None:
             return False
-        source = self.previous / relative
+        source = os.path.join(self._previous, relative)
         try:
-            os.link(source, self._path(relative))
+            os.link(source, self._target(relative))
         except FileNotFoundError:
             return False
         except OSError:
-            shutil.copy2(source, self._path(relative))
+            shutil.copy2(source, self._target(relative))
         self.kept += 1
         return True
 
@@ -690,7 +699,8 @@ class Builder:
                 before = next(previous, None)
             same = before is not None and before["ocid"] == ocid and before["sha256"] == sha
             if not (same and self._link(path)):
-                self._path(path).write_bytes(record_file(prefix, record_gz))
+                with open(self._target(path), "wb") as f:
+                    f.write(record_file(prefix, record_gz))
                 self.written += 1
             entry = {
                 "path": path, "url": layout.url_of(self.config, path), "ocid": ocid, "agency": agency,

@@ -421,8 +421,11 @@ class Store:
 
     def recent_releases(self, agency: str, limit: int) -> list[tuple[str, str, str, str]]:
         """``(night, ocid, release_id, text)`` of the agency's latest releases, newest first."""
+        # The latest seqs are found in the index (agency, night, seq) alone: sorting the agency's rows
+        # themselves would read every release text it ever published.
         return self.execute(
-            "SELECT night, ocid, release_id, data FROM releases WHERE agency = ? ORDER BY seq DESC LIMIT ?",
+            "SELECT night, ocid, release_id, data FROM releases WHERE seq IN "
+            "(SELECT seq FROM releases WHERE agency = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq DESC",
             (agency, limit),
         ).fetchall()
 
