@@ -116,13 +116,15 @@ def main() -> None:
         print(f"night 1, cdmx publish: {first[0]:.1f} s, {first[1]:.0f} MB, exit {first[2]}", flush=True)
         build1 = (tmp / "publicacion").resolve()
         before = inodes(build1)
-        # The naive way's first night: every workbook converted (not timed: it is the second night that is compared).
+        # The naive way's first night: every workbook converted (not timed: it is the second night that is
+        # compared; so not validated either, which gives the same package in half the time).
         naive = tmp / "naive"
         naive.mkdir()
         if not args.skip_naive:
             for key in keys:
                 run([cdmx, "convert", str(tmp / f"{key}.xlsx"), "-m", str(tmp / "mappings" / f"{key}.yaml"),
-                     "-o", str(naive / f"{key}-1.json"), "--published-date", NIGHTS[0], "--report", "none"], env)  # fmt: skip
+                     "-o", str(naive / f"{key}-1.json"), "--published-date", NIGHTS[0], "--report", "none",
+                     "--no-validate"], env)  # fmt: skip
         for key in keys:
             write_workbook(tmp / f"{key}.xlsx", key, args.rows, changed)
         second = run([cdmx, "publish", str(config), "--night", NIGHTS[1], "--report", "none"], env)
