@@ -303,6 +303,20 @@ def test_a_night_builds_only_the_processes_whose_rows_changed(tmp_path, store_ur
     assert [a.status for a in again.agencies] == ["unchanged", "unchanged"] and not again.built
 
 
+def test_another_toolkit_version_builds_every_process_again_and_publishes_nothing(tmp_path, monkeypatch):
+    from ocds_cdmx.conversion import pipeline
+
+    config = _workspace(tmp_path, str(tmp_path / "s.sqlite"))
+    assert _run(config, 0).exit_code == 0
+    monkeypatch.setattr(pipeline, "__version__", "0.0.0-other")
+    result = _run(config, 1)
+    assert [(c.skipped, c.releases) for a in result.agencies for c in a.conversions] == [(0, 38), (0, 26)]
+    assert [a.status for a in result.agencies] == ["unchanged", "unchanged"] and not result.built
+    # Its fingerprints are those of the new version: the next night skips again.
+    again = _run(config, 2)
+    assert [c.skipped for a in again.agencies for c in a.conversions] == [8, 6]
+
+
 def test_a_process_with_a_warning_is_built_again_to_say_it_again(tmp_path):
     store_url = str(tmp_path / "s.sqlite")
     config = _workspace(tmp_path, store_url)
