@@ -7,8 +7,11 @@ import sys
 import click
 
 from ..conversion import convert
+from ..core.errors import CdmxError
 from ..core.options import ConvertOptions
+from ..report.annotate import annotate_workbook, check_target, summary_line
 from ..report.jsonreport import write_convert_json
+from ..report.messages import input_error_text
 from ..report.text import write_convert_text
 from .common import ProgressLine, lang_option, language, report_console, report_option, schema_options
 
@@ -41,6 +44,11 @@ from .common import ProgressLine, lang_option, language, report_console, report_
     help="Write the rows that were not converted and the values that could not be read (file, sheet, row, "
     "column, cell, label, value, reason) to this CSV file.",
 )  # fmt: skip
+@click.option(
+    "--annotate", type=click.Path(dir_okay=False), default=None, metavar="FILE.xlsx",
+    help="Write a copy of the workbook with every cell that has a problem highlighted and commented, and a "
+    "first sheet that lists the problems (the workbook itself is not modified).",
+)  # fmt: skip
 @report_option
 @schema_options
 @lang_option
@@ -49,6 +57,7 @@ def convert_command(
     mapping: str | None,
     output: str,
     no_validate: bool,
+    annotate: str | None,
     report_fmt: str,
     lang: str | None,
     **fields,
@@ -66,8 +75,17 @@ def convert_command(
       cdmx convert 28_LGT_Art_70_Fr_XXVIII_2024T3.xlsx -o 2024T3.json
       cdmx convert A121Fr30B_2024T3.xlsx -m transparencia-adjudicaciones -o saf-2024T3.json
       cdmx convert A121Fr30B.xlsx paaaps.xlsx clc.csv -m finanzas --rejects rechazos.csv -o saf.json
+      cdmx convert A121Fr30B_2024T3.xlsx -o saf.json --annotate revisado.xlsx
     """
     lang = language(lang)
+    if annotate is not None:
+        try:
+            check_target(sources[0], annotate)
+        except CdmxError as e:
+            report_console().print(input_error_text(e, lang), markup=False, highlight=False)
+            sys.exit(2)
+        # Every cell with a problem is marked, not only the first ones that a report shows.
+        fields["max_locations"] = 0
     options = ConvertOptions(validate_output=not no_validate, **fields)
     source = sources[0] if len(sources) == 1 else list(sources)
     with ProgressLine("convert", report_fmt == "text") as line:
@@ -76,4 +94,12 @@ def convert_command(
         write_convert_json(result, lang, sys.stderr)
     elif report_fmt == "text":
         write_convert_text(result, lang, report_console())
+    if annotate is not None and not result.input_errors:
+        try:
+            annotated = annotate_workbook(result, sources[0], annotate, lang, encoding=options.encoding)
+        except CdmxError as e:
+            report_console().print(input_error_text(e, lang), markup=False, highlight=False)
+            sys.exit(2)
+        if report_fmt == "text":
+            report_console().print(summary_line(annotated, lang), markup=False, highlight=False)
     sys.exit(result.exit_code)

@@ -595,6 +595,27 @@ TEXTS: dict[str, str] = {
     "site_full": N_("Every page was rebuilt (first build, or the templates, texts or options changed)."),
     "site_duplicates": N_("{count} processes appear twice in the input; the last record of each was used: {ocids}"),
     "site_open": N_("Open {index} in a browser, or serve the folder with any web server."),
+    # The annotated workbook (cdmx convert --annotate)
+    "annotate_sheet": N_("Problems"),
+    "annotate_col_severity": N_("Severity"),
+    "annotate_col_file": N_("File"),
+    "annotate_col_sheet": N_("Sheet"),
+    "annotate_col_cell": N_("Cell"),
+    "annotate_col_label": N_("Column"),
+    "annotate_col_value": N_("Value"),
+    "annotate_col_problem": N_("Problem"),
+    "annotate_col_fix": N_("How to fix it"),
+    "annotate_author": N_("cdmx convert"),
+    "annotate_comment": N_("{severity}: {title}"),
+    "annotate_comment_fix": N_("How to fix it: {advice}"),
+    "annotate_whole_row": N_("(the whole row)"),
+    "annotate_written": N_("Annotated workbook: {output} ({problems}, {cells})."),
+    "annotate_suffix": N_(
+        "{source}: the annotated copy is an Excel workbook: give a name that ends in .xlsx (or .xlsm for a workbook with macros)."
+    ),
+    "annotate_same_file": N_(
+        "{source}: the annotated copy would replace the original workbook, which is never modified: give another name."
+    ),
 }
 
 
