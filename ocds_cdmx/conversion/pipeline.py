@@ -44,6 +44,7 @@ def convert(
     options: ConvertOptions | None = None,
     *,
     progress: Callable[[int], None] | None = None,
+    on_package: Callable[[str], None] | None = None,
     **fields: Any,
 ) -> ConvertResult:
     """Convert a workbook (.xlsx, .xlsm, .xls, .ods or .csv) with a mapping into an OCDS release package.
@@ -59,7 +60,10 @@ def convert(
     report without writing. ``options`` (or its fields as keyword arguments: ``fmt=``,
     ``published_date=``…) are a :class:`~ocds_cdmx.core.options.ConvertOptions`. The package is checked
     with the ``cdmx validate`` engine unless ``validate_output`` is false; its result is
-    ``result.validation``, every problem located at the cell its value came from.
+    ``result.validation``, every problem located at the cell its value came from. ``on_package``, if
+    given, is called with the path of the package file once it is written and checked (before it is
+    put in place, and also when it goes to standard output): to read it again, e.g. for the figures of
+    an HTML report.
     """
     options = with_fields(ConvertOptions, options, fields)
     result = ConvertResult(findings=Findings(options.max_locations))
@@ -83,7 +87,7 @@ def convert(
         except CdmxError as e:
             result.input_errors.append(e)
             return result
-        return _finish(result, plan, releases, source, output, options)
+        return _finish(result, plan, releases, source, output, options, on_package=on_package)
 
     findings = result.findings
 
@@ -163,8 +167,9 @@ def convert(
                             location.where = cell.where()
 
             return _finish(
-                result, plan, releases(), source, output, options, after_write=reader.report_subtables, locate=locate
-            )
+                result, plan, releases(), source, output, options, after_write=reader.report_subtables, locate=locate,
+                on_package=on_package,
+            )  # fmt: skip
         finally:
             rows.close()
             subs.close()
@@ -268,6 +273,7 @@ def _finish(
     *,
     after_write: Callable[[], None] | None = None,
     locate: Callable[[Any], None] | None = None,
+    on_package: Callable[[str], None] | None = None,
 ) -> ConvertResult:
     """Package and write the releases as they come, then validate the file (streamed, like
     ``cdmx validate``) and put it in place. ``after_write`` runs once every release is written;
@@ -302,6 +308,8 @@ def _finish(
             if locate is not None:
                 locate(validation)
             result.validation = validation
+        if on_package is not None:
+            on_package(atomic.tmp)
         if options.rejects is not None:
             with atomic_writer(options.rejects) as f:
                 rejects = csv.writer(f)

@@ -610,6 +610,7 @@ TEXTS: dict[str, str] = {
     "annotate_comment_fix": N_("How to fix it: {advice}"),
     "annotate_whole_row": N_("(the whole row)"),
     "annotate_written": N_("Annotated workbook: {output} ({problems}, {cells})."),
+    "report_file_needed": N_("--report html writes a file: give its name with --report-file (e.g. reporte.html)."),
     "annotate_suffix": N_(
         "{source}: the annotated copy is an Excel workbook: give a name that ends in .xlsx (or .xlsm for a workbook with macros)."
     ),
