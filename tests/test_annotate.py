@@ -49,6 +49,7 @@ def annotate(tmp_path: Path, files: list[Path], extra: list[str], lang: str = "e
     args = ["convert", *map(str, files), *extra, "-o", str(out), "--annotate", str(annotated)]
     result = CliRunner().invoke(main, [*args, "--report", "json", "--lang", lang])
     assert result.exit_code in (0, 1), (result.output, result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert {f: digest(f) for f in files} == before, "the original workbook was modified"
     return json.loads(result.stderr), annotated, result
 
@@ -203,3 +204,24 @@ def test_a_csv_becomes_a_workbook_with_its_sheet_and_values(tmp_path):
     # A sheet title has at most 31 characters: the CSV's name is cut to fit.
     assert book.sheetnames == ["Problems", source.stem[:31]]
     assert check_annotated(report, annotated, source, "en") > 0
+
+
+def test_a_very_large_workbook_is_copied_as_values_with_the_same_marks(tmp_path, monkeypatch):
+    """Above LARGE_XML the copy is streamed (openpyxl would hold it whole): the same marks and list."""
+    from ocds_cdmx.report import annotate as module
+
+    monkeypatch.setattr(module, "LARGE_XML", 0)
+    path = damaged(tmp_path)
+    report, annotated, _ = annotate(tmp_path, [path], [], "es")
+    assert check_annotated(report, annotated, path, "es") >= 4
+    same_values(path, annotated)
+    book = openpyxl.load_workbook(annotated)
+    assert book.sheetnames[1:] == openpyxl.load_workbook(path).sheetnames
+    assert [s.sheet_state for s in book.worksheets[1:]] == [
+        s.sheet_state for s in openpyxl.load_workbook(path).worksheets
+    ]
+    listing = book.worksheets[0]
+    link = listing.cell(row=2, column=3).hyperlink
+    assert link is not None and link.ref == "C2" and link.location.endswith(f"!{listing.cell(row=2, column=3).value}")
+    values = [r for r in listing.iter_rows(min_row=2, values_only=True) if r[2] == "U8"]
+    assert values and values[0][4] == "doce mil pesos"

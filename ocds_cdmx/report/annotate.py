@@ -13,10 +13,11 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..core.errors import OutputError, WorkbookError
 from ..core.findings import ERROR, INFO, SEVERITY_ORDER, WARNING, Findings
@@ -76,6 +77,8 @@ class AnnotateResult:
     output: str
     problems: int = 0
     cells: int = 0
+    #: Copied as values (an .xls, .ods or .csv, or a very large .xlsx), not with the workbook's formatting.
+    streamed: bool = False
 
 
 def problems_of(result: ConvertResult, lang: str) -> list[Problem]:
@@ -129,6 +132,12 @@ def _same(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
+#: Above this much worksheet XML an .xlsx is copied as values (streamed), not loaded whole with its
+#: formatting: openpyxl needs ~2.5 s per MB of it here (a 5,000-row template with its quotes, 15 MB:
+#: 38 s and 1 GB loaded, 9.5 s streamed).
+LARGE_XML = 8 << 20
+
+
 def annotate_workbook(
     result: ConvertResult,
     source: str | os.PathLike,
@@ -139,76 +148,149 @@ def annotate_workbook(
 ) -> AnnotateResult:
     """Write to ``target`` (atomically) a copy of the workbook ``source`` with the problems of
     ``result`` (its conversion) marked on their cells and listed in a first sheet. ``source`` is never
-    written to. Problems of the conversion's other files are listed with their file's name."""
+    written to. Problems of the conversion's other files are listed with their file's name.
+
+    An .xlsx or .xlsm keeps its formatting, formulas, hidden sheets and catalogs; one larger than
+    :data:`LARGE_XML`, and an .xls, .ods or .csv, become a new .xlsx with the same sheets and values
+    (``result.streamed``)."""
     check_target(source, target)
     source = Path(source)
     problems = problems_of(result, lang)
-    book, titles = _copy(source, Path(target), encoding)
     mine = {f for f in {p.file for p in problems} if f and _same(Path(f), source)} | {str(source)}
+    with Workbook(source, encoding) as reader:  # refused as the conversion refuses it (zip bombs, entities)
+        names = [(sheet.name, sheet.hidden) for sheet in reader.sheets()]
+    kind = source.suffix.lower()
+    streamed = kind not in (".xlsx", ".xlsm") or _sheet_xml_size(source) > LARGE_XML
+    titles: dict[str, str] = {}
+    for name, _ in names:
+        titles[name] = name if not streamed or kind in (".xlsx", ".xlsm") else _sheet_title(name, set(titles.values()))
     marked: dict[tuple[str, str], list[Problem]] = {}
     for problem in problems:
         if problem.row is not None and problem.sheet in titles and (not problem.file or problem.file in mine):
             marked.setdefault((titles[problem.sheet], problem.cell), []).append(problem)
-    for (title, ref), here in marked.items():
-        _mark(book[title], ref, here, lang)
-    listed = _list_sheet(book, problems, titles, mine, lang)
-    book.active = book.index(listed)
-    for sheet in book.worksheets:
-        sheet.sheet_view.tabSelected = sheet is listed
     try:
         with AtomicFile(target, "wb") as atomic:
-            book.save(atomic.file)
+            if streamed:
+                _write_streamed(atomic.file, source, encoding, names, titles, marked, problems, mine, lang)
+            else:
+                _write_loaded(atomic.file, source, Path(target), marked, problems, titles, mine, lang)
             atomic.commit()
     except OSError as e:
         raise OutputError("cannot_write", str(target), detail=e.strerror or str(e)) from None
-    return AnnotateResult(output=str(target), problems=len(problems), cells=len(marked))
+    return AnnotateResult(output=str(target), problems=len(problems), cells=len(marked), streamed=streamed)
 
 
-def _copy(source: Path, target: Path, encoding: str | None) -> tuple[Any, dict[str, str]]:
-    """The workbook to annotate, and the title of each of its sheets by the name the reader gives it."""
+def _sheet_xml_size(path: Path) -> int:
+    with zipfile.ZipFile(path) as z:
+        return sum(i.file_size for i in z.infolist() if i.filename.startswith("xl/worksheets/"))
+
+
+def _write_loaded(
+    out: IO[bytes],
+    source: Path,
+    target: Path,
+    marked: dict,
+    problems: list[Problem],
+    titles: dict,
+    mine: set,
+    lang: str,
+) -> None:
+    """The workbook loaded whole with openpyxl, marked and saved: it keeps its formatting."""
     import openpyxl
 
-    kind = source.suffix.lower()
-    if kind in (".xlsx", ".xlsm"):
-        # Refused like the conversion refuses it (a zip bomb, XML entities) before openpyxl parses it.
-        with Workbook(source, encoding):
-            pass
-        with warnings.catch_warnings():
-            # openpyxl warns about parts it does not keep (data-validation extensions): not the officer's concern.
-            warnings.simplefilter("ignore")
-            try:
-                book = openpyxl.load_workbook(source, keep_vba=kind == ".xlsm" and target.suffix.lower() == ".xlsm")
-            except Exception as e:  # openpyxl raises many kinds on a damaged file: all mean the same here
-                raise WorkbookError("corrupt", str(source), detail=f"{type(e).__name__}: {e}") from None
-        return book, {name: name for name in book.sheetnames}
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    titles: dict[str, str] = {}
+    with warnings.catch_warnings():
+        # openpyxl warns about parts it does not keep (data-validation extensions): not the officer's concern.
+        warnings.simplefilter("ignore")
+        try:
+            book = openpyxl.load_workbook(
+                source, keep_vba=source.suffix.lower() == ".xlsm" and target.suffix.lower() == ".xlsm"
+            )
+        except Exception as e:  # openpyxl raises many kinds on a damaged file: all mean the same here
+            raise WorkbookError("corrupt", str(source), detail=f"{type(e).__name__}: {e}") from None
+    for (title, ref), here in marked.items():
+        _mark(book[title][ref], here, lang)
+
+    def shown(problem: Problem) -> Any:
+        cell = book[titles[problem.sheet]][problem.cell]
+        return cell.value if cell.data_type != "f" else None
+
+    listed = _list_sheet(book, problems, titles, mine, lang, shown)
+    book.active = book.index(listed)
+    for sheet in book.worksheets:
+        sheet.sheet_view.tabSelected = sheet is listed
+    book.save(out)
+
+
+def _write_streamed(
+    out: IO[bytes],
+    source: Path,
+    encoding: str | None,
+    names: list[tuple[str, bool]],
+    titles: dict[str, str],
+    marked: dict,
+    problems: list[Problem],
+    mine: set,
+    lang: str,
+) -> None:
+    """A new workbook written row by row (openpyxl's write-only mode) from the values the reader gives:
+    memory holds one row, whatever the size of the workbook."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import Cell
+
+    # Sheet title → row → (column number, problems) of the cells to mark.
+    by_sheet: dict[str, dict[int, list[tuple[int, list[Problem]]]]] = {}
+    for (title, _), here in marked.items():
+        row, column = here[0].row, _column_number(here[0].column or "A")
+        by_sheet.setdefault(title, {}).setdefault(row, []).append((column, here))
+    values: dict[tuple[str, str], Any] = {}
     with Workbook(source, encoding) as reader:
+        # A first pass for the values of the cells with problems, which the list (written first) shows.
         for sheet in reader.sheets():
-            title = _sheet_title(sheet.name, set(titles.values()))
-            titles[sheet.name] = title
-            out = book.create_sheet(title)
-            if sheet.hidden:
-                out.sheet_state = "hidden"
-            for number, values in sheet.rows():
-                for index, value in enumerate(values, 1):
-                    if value is not None:
-                        _put(out.cell(row=number, column=index), value)
-    return book, titles
+            rows = by_sheet.get(titles[sheet.name])
+            if not rows:
+                continue
+            for number, row in sheet.rows():
+                for column, here in rows.get(number, ()):
+                    if column <= len(row):
+                        values[(titles[sheet.name], here[0].cell)] = row[column - 1]
+    book = openpyxl.Workbook(write_only=True)
+    _list_sheet(book, problems, titles, mine, lang, lambda p: values.get((titles[p.sheet], p.cell)))
+    with Workbook(source, encoding) as reader:
+        for sheet, (name, hidden) in zip(reader.sheets(), names, strict=True):
+            title = titles[name]
+            target = book.create_sheet(title)
+            if hidden:
+                target.sheet_state = "hidden"
+            rows = by_sheet.get(title, {})
+            for number, row in sheet.rows():
+                line: list[Any] = [_plain(target, v) for v in row]
+                for column, here in rows.get(number, ()):
+                    line += [None] * (column - len(line))
+                    old = line[column - 1]
+                    cell = old if isinstance(old, Cell) else WriteOnlyCell(target, old)
+                    _mark(cell, here, lang)
+                    line[column - 1] = cell
+                target.append(line)
+    book.save(out)
 
 
-def _put(cell: Any, value: Any) -> None:
-    """A value as the original showed it: text stays text, even when it starts with '='."""
+def _plain(sheet: Any, value: Any) -> Any:
+    """A value for a write-only sheet, shown as the original showed it: text stays text, even when it
+    starts with '='; a number the cell showed with zeros ("0007") is the number, as Excel keeps it."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.data_type = "s"
-    elif hasattr(value, "text") and isinstance(value, int):
-        cell.value = int(value)  # a number the cell showed with zeros ("0007"): the number, as Excel keeps it
-    else:
-        cell.value = value
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith("="):
+            cell = WriteOnlyCell(sheet, value)
+            cell.data_type = "s"
+            return cell
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    return value
 
 
 def _sheet_title(name: str, taken: set[str]) -> str:
@@ -221,12 +303,12 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
-def _mark(sheet: Any, ref: str, problems: list[Problem], lang: str) -> None:
+def _mark(cell: Any, problems: list[Problem], lang: str) -> None:
+    """Fill ``cell`` in its worst problem's colour and comment on it (after any note it had)."""
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
     worst = min(problems, key=lambda p: SEVERITY_ORDER[p.severity]).severity
-    cell = sheet[ref]
     cell.fill = PatternFill("solid", start_color=FILLS[worst], end_color=FILLS[worst])
     lines = [_comment_line(p, lang) for p in problems]
     if cell.comment is not None and cell.comment.text:
@@ -249,8 +331,17 @@ def _comment_line(problem: Problem, lang: str) -> str:
     return line
 
 
-def _list_sheet(book: Any, problems: Iterable[Problem], titles: dict[str, str], mine: set[str], lang: str) -> Any:
-    """The first sheet: one line per problem, with a header that stays in view and filters on it."""
+def _list_sheet(
+    book: Any,
+    problems: Iterable[Problem],
+    titles: dict[str, str],
+    mine: set[str],
+    lang: str,
+    shown: Callable[[Problem], Any],
+) -> Any:
+    """The first sheet: one line per problem, with a header that stays in view and filters on it.
+    ``shown`` gives the value a problem's cell shows in the workbook (None if unknown)."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.hyperlink import Hyperlink
@@ -258,48 +349,58 @@ def _list_sheet(book: Any, problems: Iterable[Problem], titles: dict[str, str], 
     problems = list(problems)
     others = sorted({p.file for p in problems if p.file and p.file not in mine})
     name = _sheet_title(text("annotate_sheet", lang), set(book.sheetnames))
-    sheet = book.create_sheet(name, 0)
+    # Cells are made with WriteOnlyCell, which both kinds of workbook take: a write-only one cannot be
+    # styled after a row is written.
+    sheet = book.create_sheet(name) if getattr(book, "write_only", False) else book.create_sheet(name, 0)
     columns = list(COLUMNS)
     if others:
         columns.insert(1, ("annotate_col_file", 30))
-    header = [text(key, lang) for key, _ in columns]
-    sheet.append(header)
-    bold = Font(bold=True, color="FFFFFF")
     for index, (_, width) in enumerate(columns, 1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = bold
-        cell.fill = PatternFill("solid", start_color="1F4E79", end_color="1F4E79")
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
         sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True, color="FFFFFF")
+    fill = PatternFill("solid", start_color="1F4E79", end_color="1F4E79")
+    header = []
+    for key, _ in columns:
+        cell = WriteOnlyCell(sheet, text(key, lang))
+        cell.font, cell.fill = bold, fill
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        header.append(cell)
+    sheet.append(header)
     wrap = Alignment(vertical="top", wrap_text=True)
-    for problem in problems:
+    link = Font(color="0563C1", underline="single")
+    ref_column = 3 + bool(others)
+    for number, problem in enumerate(problems, 2):
         elsewhere = bool(problem.file and problem.file not in mine)
+        local = problem.row is not None and not elsewhere and problem.sheet in titles
         sheet_title = titles.get(problem.sheet, problem.sheet) if not elsewhere else problem.sheet
         label = problem.label or (text("annotate_whole_row", lang) if problem.row is not None else "")
         value = problem.value
-        if problem.column and not elsewhere and problem.sheet in titles:
+        if local and problem.column:
             # What the officer sees in the cell, which may differ from the OCDS value made of it.
-            shown = book[titles[problem.sheet]][problem.cell]
-            if shown.value is not None and shown.data_type != "f":
-                value = shown.value
-        row = [text(f"severity_{problem.severity}", lang).capitalize(), sheet_title, problem.cell, label,
-               _shown(value), problem.title, problem.advice]  # fmt: skip
+            seen = shown(problem)
+            value = seen if seen is not None else value
+        values = [text(f"severity_{problem.severity}", lang).capitalize(), sheet_title, problem.cell, label,
+                  _shown(value), problem.title, problem.advice]  # fmt: skip
         if others:
-            row.insert(1, Path(problem.file).name if elsewhere else "")
-        sheet.append(row)
-        number = sheet.max_row
-        for cell in sheet[number]:
-            cell.alignment = wrap
-            if isinstance(cell.value, str):
+            values.insert(1, Path(problem.file).name if elsewhere else "")
+        row = []
+        for index, item in enumerate(values, 1):
+            cell = WriteOnlyCell(sheet, item)
+            if isinstance(item, str):
                 cell.data_type = "s"  # a value such as "=A1" is shown, never calculated
-        sheet.cell(row=number, column=1).font = Font(bold=True, color=FONTS[problem.severity])
-        if problem.row is not None and not elsewhere and problem.sheet in titles:
-            target = sheet.cell(row=number, column=3 + bool(others))
-            quoted = titles[problem.sheet].replace("'", "''")
-            target.hyperlink = Hyperlink(ref=target.coordinate, location=f"'{quoted}'!{problem.cell}")
-            target.font = Font(color="0563C1", underline="single")
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, sheet.max_row)}"
+            cell.alignment = wrap
+            if index == 1:
+                cell.font = Font(bold=True, color=FONTS[problem.severity])
+            elif index == ref_column and local:
+                quoted = titles[problem.sheet].replace("'", "''")
+                ref = f"{get_column_letter(ref_column)}{number}"
+                cell.hyperlink = Hyperlink(ref=ref, location=f"'{quoted}'!{problem.cell}")
+                cell.hyperlink.ref = ref
+                cell.font = link
+            row.append(cell)
+        sheet.append(row)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(problems) + 1}"
     return sheet
 
 
