@@ -262,3 +262,34 @@ def test_the_report_in_a_browser_is_offline_accessible_and_printable(context, tm
         page.close()
     (SHOTS / "report-axe.json").write_text(json.dumps(found, indent=1), encoding="utf-8")
     assert found == {name: [] for name in found}
+
+
+def test_the_report_options_of_both_commands(tmp_path):
+    runner = CliRunner()
+    sample = ROOT / "samples" / "A121Fr30B_2024T3.xlsx"
+    # --report html writes a file: without its name it is a usage error, and nothing is converted.
+    run = runner.invoke(
+        main, ["convert", str(sample), "-o", str(tmp_path / "a.json"), "--report", "html", "--lang", "es"]
+    )
+    assert run.exit_code == 2 and "--report-file" in run.stderr and not (tmp_path / "a.json").exists()
+    # The package on standard output, the report in its file, with the figures of that package.
+    report = tmp_path / "reporte.html"
+    run = runner.invoke(main, ["convert", str(sample), "-o", "-", "--report", "html", "--report-file", str(report)])
+    assert run.exit_code == 0 and json.loads(run.stdout)["releases"]
+    assert report.read_text(encoding="utf-8").count("<svg") == 3
+    # The text and JSON reports go to a file too.
+    for fmt in ("text", "json"):
+        out = tmp_path / f"reporte.{fmt}"
+        args = ["convert", str(sample), "-o", str(tmp_path / "b.json"), "--report", fmt, "--report-file", str(out)]
+        run = runner.invoke(main, [*args, "--lang", "en"])
+        assert run.exit_code == 0 and run.stderr == ""
+        assert "Converted" in out.read_text(encoding="utf-8") if fmt == "text" else json.loads(out.read_text())
+    # cdmx validate -o: every format to a file, or to standard output.
+    releases = ROOT / "samples" / "releases.json"
+    for fmt in ("text", "json", "html"):
+        out = tmp_path / f"validacion.{fmt}"
+        run = runner.invoke(main, ["validate", str(releases), "--format", fmt, "-o", str(out), "--lang", "en"])
+        assert run.exit_code == 0 and run.stdout == "" and out.stat().st_size > 100
+    run = runner.invoke(main, ["validate", "-", "--format", "html", "--lang", "es"], input=releases.read_text())
+    assert run.exit_code == 0 and run.stdout.startswith("<!DOCTYPE html>")
+    assert word("no_figures", "es") in html.unescape(run.stdout)

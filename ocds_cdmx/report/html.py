@@ -209,6 +209,10 @@ def html_report(result: ValidationResult | ConvertResult, lang: str, figures: di
             show_source=not convert and len({s.source for s in result.sources}) > 1,
         ),
         "figures": _figures(figures, lang) if figures is not None else None,
+        # Without figures, say why only where it is not obvious: standard input is read once.
+        "figures_note": word("no_figures", lang)
+        if figures is None and not convert and any(s.source == "<stdin>" for s in result.sources)
+        else "",
     }
     return _template().render(**context)
 
