@@ -225,3 +225,38 @@ def test_a_very_large_workbook_is_copied_as_values_with_the_same_marks(tmp_path,
     assert link is not None and link.ref == "C2" and link.location.endswith(f"!{listing.cell(row=2, column=3).value}")
     values = [r for r in listing.iter_rows(min_row=2, values_only=True) if r[2] == "U8"]
     assert values and values[0][4] == "doce mil pesos"
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_a_workbook_with_its_own_problemas_sheet_keeps_it(tmp_path, monkeypatch, large):
+    from ocds_cdmx.report import annotate as module
+
+    if large:
+        monkeypatch.setattr(module, "LARGE_XML", 0)
+    path = damaged(tmp_path)
+    book = openpyxl.load_workbook(path)
+    book.create_sheet("Problemas")["A1"] = "notas del enlace"
+    book.save(path)
+    report, annotated, _ = annotate(tmp_path, [path], [], "es")
+    copy = openpyxl.load_workbook(annotated)
+    assert copy.sheetnames[0] == "Problemas~2" and copy["Problemas"]["A1"].value == "notas del enlace"
+    assert check_annotated_named(report, annotated, path, "Problemas~2") >= 4
+
+
+def check_annotated_named(report: dict, annotated: Path, main_file: Path, listing: str) -> int:
+    book = openpyxl.load_workbook(annotated)
+    count = 0
+    for _, loc in problems(report):
+        if loc.get("sheet") and Path(loc["file"]).resolve() == main_file.resolve():
+            cell = book[loc["sheet"]][loc.get("cell") or f"A{loc['row']}"]
+            assert colour(cell) in (FILLS["error"], FILLS["warning"]) and cell.comment is not None
+            count += 1
+    assert book.worksheets[0].title == listing
+    return count
+
+
+def test_a_folder_of_csv_files_is_not_annotated(tmp_path):
+    folder = tmp_path / "hojas"
+    folder.mkdir()
+    run = CliRunner().invoke(main, ["convert", str(folder), "--annotate", str(tmp_path / "r.xlsx"), "--lang", "en"])
+    assert run.exit_code == 2 and "folder" in run.stderr and not (tmp_path / "r.xlsx").exists()

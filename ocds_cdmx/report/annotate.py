@@ -119,6 +119,8 @@ def problems_of(result: ConvertResult, lang: str) -> list[Problem]:
 def check_target(source: str | os.PathLike, target: str | os.PathLike) -> None:
     """Refuse, before converting, a copy that would overwrite the original or that Excel could not open."""
     target_path = Path(target)
+    if Path(source).is_dir():
+        raise OutputError("annotate_folder", str(source))
     if target_path.suffix.lower() not in SUFFIXES:
         raise OutputError("annotate_suffix", str(target))
     if _same(Path(source), target_path):
@@ -348,7 +350,8 @@ def _list_sheet(
 
     problems = list(problems)
     others = sorted({p.file for p in problems if p.file and p.file not in mine})
-    name = _sheet_title(text("annotate_sheet", lang), set(book.sheetnames))
+    # Not the name of one of the workbook's sheets (in a write-only copy they come after the list).
+    name = _sheet_title(text("annotate_sheet", lang), set(book.sheetnames) | set(titles.values()))
     # Cells are made with WriteOnlyCell, which both kinds of workbook take: a write-only one cannot be
     # styled after a row is written.
     sheet = book.create_sheet(name) if getattr(book, "write_only", False) else book.create_sheet(name, 0)

@@ -614,6 +614,9 @@ TEXTS: dict[str, str] = {
     "annotate_suffix": N_(
         "{source}: the annotated copy is an Excel workbook: give a name that ends in .xlsx (or .xlsm for a workbook with macros)."
     ),
+    "annotate_folder": N_(
+        "{source}: a folder of CSV files cannot be annotated: convert the workbook they come from, or one of the files."
+    ),
     "annotate_same_file": N_(
         "{source}: the annotated copy would replace the original workbook, which is never modified: give another name."
     ),
