@@ -260,3 +260,15 @@ def test_a_folder_of_csv_files_is_not_annotated(tmp_path):
     folder.mkdir()
     run = CliRunner().invoke(main, ["convert", str(folder), "--annotate", str(tmp_path / "r.xlsx"), "--lang", "en"])
     assert run.exit_code == 2 and "folder" in run.stderr and not (tmp_path / "r.xlsx").exists()
+
+
+def test_a_real_template_keeps_its_drop_down_lists_and_catalog_sheets(tmp_path):
+    source = sorted((REAL / "pnt").glob("*59483*.xlsx"))[0]
+    _, annotated, _ = annotate(tmp_path, [source], [], "es")
+    original, copy = openpyxl.load_workbook(source), openpyxl.load_workbook(annotated)
+    for sheet in original.worksheets:
+        theirs = copy[sheet.title]
+        assert theirs.sheet_state == sheet.sheet_state
+        lists = [(v.sqref, v.formula1) for v in sheet.data_validations.dataValidation]
+        assert [(v.sqref, v.formula1) for v in theirs.data_validations.dataValidation] == lists
+    assert sum(len(s.data_validations.dataValidation) for s in copy.worksheets) >= 10
