@@ -136,7 +136,7 @@ def _same(a: Path, b: Path) -> bool:
 
 #: Above this much worksheet XML an .xlsx is copied as values (streamed), not loaded whole with its
 #: formatting: openpyxl needs ~2.5 s per MB of it here (a 5,000-row template with its quotes, 15 MB:
-#: 38 s and 1 GB loaded, 9.5 s streamed).
+#: 38 s loaded, 9.5 s streamed), and memory for every cell.
 LARGE_XML = 8 << 20
 
 
@@ -154,7 +154,7 @@ def annotate_workbook(
 
     An .xlsx or .xlsm keeps its formatting, formulas, hidden sheets and catalogs; one larger than
     :data:`LARGE_XML`, and an .xls, .ods or .csv, become a new .xlsx with the same sheets and values
-    (``result.streamed``)."""
+    (:attr:`AnnotateResult.streamed`)."""
     check_target(source, target)
     source = Path(source)
     problems = problems_of(result, lang)
