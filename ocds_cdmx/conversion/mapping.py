@@ -37,6 +37,11 @@ class Mapping:
     source: str
     data: dict
     lines: dict[str, int] = field(default_factory=dict)
+    #: What the files above the nearest layout mapping add (an agency's identity, OCID template and
+    #: own sheets): what :func:`rebase` lays over another layout.
+    agency_part: dict = field(default_factory=dict)
+    #: The layout mapping this one extends (itself, for a layout mapping), if any.
+    layout_base: str | None = None
 
     def line(self, *keys: Any) -> int | None:
         return self.lines.get(".".join(str(k) for k in keys))
@@ -75,9 +80,26 @@ def resolve_path(name: str | os.PathLike, relative_to: Path | None = None) -> Pa
     for candidate in candidates:
         if candidate.is_file():
             return candidate
+    former = _former(str(name)) if relative_to is None and os.sep not in str(name) else None
+    if former is not None:
+        return former
     raise MappingError(
         source=str(name), problems=[(None, f"mapping file not found: {name} (bundled: {', '.join(bundled())})")]
     )
+
+
+def _former(name: str) -> Path | None:
+    """The bundled agency mapping whose agency had ``name`` as its key or name before (``sederec``)."""
+    wanted = str(name).casefold()
+    for path in sorted(BUNDLED.glob("*.yaml")):
+        try:
+            data, _ = _read(path)
+        except MappingError:
+            continue
+        for former in (data.get("agency") or {}).get("former", []) or []:
+            if isinstance(former, dict) and wanted in {str(former.get(k, "")).casefold() for k in ("key", "name")}:
+                return path
+    return None
 
 
 def bundled() -> list[str]:
@@ -126,20 +148,82 @@ def _merge(base: dict, child: dict) -> dict:
     return out
 
 
+def _union(first: list | None, second: list | None) -> list:
+    return list(dict.fromkeys([*(first or []), *(second or [])]))
+
+
 def load(name: str | os.PathLike, _seen: tuple = ()) -> Mapping:
     """Load a mapping (and those it extends), checked against the mapping schema."""
     path = resolve_path(name)
     if path.resolve() in _seen:
         raise MappingError(source=str(path), problems=[(None, "the mapping extends itself")])
     data, lines = _read(path)
+    own = {k: v for k, v in data.items() if k != "extends"}
+    agency_part: dict = {}
+    layout_base = str(path) if "layout" in own else None
     if isinstance(data.get("extends"), str):
         parent = load(resolve_path(data["extends"], path), (*_seen, path.resolve()))
-        data = _merge(parent.data, {k: v for k, v in data.items() if k != "extends"})
-    mapping = Mapping(str(path), data, lines)
+        data = _merge(parent.data, own)
+        # Extensions add up: an agency's own sheets need theirs besides the layout's.
+        data["extensions"] = _union(parent.data.get("extensions"), own.get("extensions"))
+        if "layout" not in own:
+            agency_part = _merge(parent.agency_part, own)
+            agency_part["extensions"] = _union(parent.agency_part.get("extensions"), own.get("extensions"))
+            layout_base = parent.layout_base
+    mapping = Mapping(str(path), data, lines, agency_part, layout_base)
     problems = check(mapping)
     if problems:
         raise MappingError(source=str(path), problems=problems)
     return mapping
+
+
+#: The keys that describe a layout (its columns and how they become OCDS): an agency's mapping laid over
+#: another layout (:func:`rebase`) takes them from that layout, the rest from the agency.
+LAYOUT_KEYS = frozenset({"mode", "format", "layout", "columns", "subtables", "parties", "essentials", "note_column",
+                         "placeholders", "sheet", "derived", "amounts", "ids", "release_date"})  # fmt: skip
+
+
+def is_agency(mapping: Mapping) -> bool:
+    """Whether the mapping adds an agency's identity to a layout mapping (it can then read any layout)."""
+    return bool(mapping.agency_part.get("agency")) and mapping.layout_base is not None
+
+
+def rebase(mapping: Mapping, layout: str | os.PathLike) -> Mapping:
+    """An agency's mapping over another layout: the bundled ``layout`` mapping with what the agency's
+    files add to theirs (identity, publisher, licence, OCID template, own sheets, extensions)."""
+    base = load(layout)
+    own = {k: v for k, v in mapping.agency_part.items() if k not in LAYOUT_KEYS}
+    data = _merge(base.data, own)
+    data["extensions"] = _union(base.data.get("extensions"), own.get("extensions"))
+    rebased = Mapping(mapping.source, data, {}, mapping.agency_part, str(base.source))
+    problems = check(rebased)
+    if problems:
+        raise MappingError(source=mapping.source, problems=problems)
+    return rebased
+
+
+def with_agency(mapping: Mapping, name: str, key: str | None = None) -> Mapping:
+    """The mapping with another agency (``cdmx convert --agency "Alcaldía Coyoacán" --agency-key COY``):
+    its name, key and buyer; with a key, the OCIDs start with it as the city's do."""
+    data = copy.deepcopy(mapping.data)
+    key = key or (mapping.data.get("agency") or {}).get("key") or ""
+    ident = f"CDMX-{key}" if key else "CDMX-" + re.sub(r"[^A-Z0-9]+", "-", name.upper()).strip("-")
+    data["agency"] = {
+        "name": name,
+        "key": key,
+        "buyer": {"id": ident, "name": name, "roles": ["buyer", "procuringEntity"]},
+    }
+    data["publisher"] = {"name": name}
+    if key and data.get("mode") != "ocds-paths":
+        main = data["ocid"]["template"]
+        if "{agency}" not in main:
+            data["ocid"] = {**data["ocid"], "template": "{agency}-" + main}
+            for sheet in data.get("sheets", []):
+                if sheet.get("ocid", main) == main:
+                    sheet["ocid"] = "{agency}-" + main
+    # The agency part stays the mapping's: a layout mapping given with --agency still reads only its layout.
+    own = {**mapping.agency_part, "agency": data["agency"]} if mapping.agency_part else {}
+    return Mapping(mapping.source, data, mapping.lines, own, mapping.layout_base)
 
 
 def check(mapping: Mapping) -> list[tuple[int | None, str]]:

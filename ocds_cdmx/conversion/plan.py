@@ -320,7 +320,7 @@ class Layout:
 
 
 #: What a process needs to be worth publishing; a mapping names the columns that carry each.
-ESSENTIALS = ("supplier", "rfc", "amount", "contract_date", "method", "category")
+ESSENTIALS = ("supplier", "rfc", "amount", "contract_date", "method", "category", "buyer")
 
 
 @dataclass(frozen=True)

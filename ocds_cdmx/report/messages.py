@@ -439,6 +439,7 @@ ESSENTIALS: dict[str, str] = {
     "contract_date": N_("the contract's date"),
     "method": N_("the procedure type"),
     "category": N_("the category (materia)"),
+    "buyer": N_("the buyer (the agency)"),
 }
 
 #: Frames of the reports and messages of errors, by key.
@@ -502,6 +503,9 @@ TEXTS: dict[str, str] = {
     ),
     "sheet_missing": N_("{source}: no sheet named {names}."),
     "mapping": N_("{source}: the mapping has problems: {problems}"),
+    "buyer_missing": N_(
+        "{source}: the releases would have no buyer (the agency that contracts): the mapping {mapping} does not name it and the workbook has no column 'Sujeto obligado'. Give it with --agency \"Alcaldía Coyoacán\" --agency-key COY, or convert with the agency's mapping (-m sedema; see cdmx mappings list)."
+    ),
     "convert_headline": N_(
         "{status}: {releases} releases of {ocids} processes from {converted} rows ({rejected} rejected, {blank} blank) of {read} read; {errors} errors, {warnings} warnings."
     ),
