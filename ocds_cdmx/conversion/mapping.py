@@ -11,6 +11,7 @@ the line.
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 import os
 import re
@@ -22,7 +23,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from ..core.errors import MappingError
+from ..core.errors import MappingError, Problem
 from ..schema.walk import field_nodes, types_of
 from .values import TYPES
 
@@ -152,8 +153,9 @@ def _union(first: list | None, second: list | None) -> list:
     return list(dict.fromkeys([*(first or []), *(second or [])]))
 
 
-def load(name: str | os.PathLike, _seen: tuple = ()) -> Mapping:
-    """Load a mapping (and those it extends), checked against the mapping schema."""
+def load(name: str | os.PathLike, _seen: tuple = (), *, checked: bool = True) -> Mapping:
+    """Load a mapping (and those it extends), checked against the mapping schema (``checked=False``:
+    only read, for :func:`check_file` to report every problem at once)."""
     path = resolve_path(name)
     if path.resolve() in _seen:
         raise MappingError(source=str(path), problems=[(None, "the mapping extends itself")])
@@ -171,7 +173,7 @@ def load(name: str | os.PathLike, _seen: tuple = ()) -> Mapping:
             agency_part["extensions"] = _union(parent.agency_part.get("extensions"), own.get("extensions"))
             layout_base = parent.layout_base
     mapping = Mapping(str(path), data, lines, agency_part, layout_base)
-    problems = check(mapping)
+    problems = check(mapping) if checked else []
     if problems:
         raise MappingError(source=str(path), problems=problems)
     return mapping
@@ -226,25 +228,73 @@ def with_agency(mapping: Mapping, name: str, key: str | None = None) -> Mapping:
     return Mapping(mapping.source, data, mapping.lines, own, mapping.layout_base)
 
 
+#: The stages a release date can be given for.
+STAGES = ("planning", "tender", "award", "contract", "implementation")
+_NAMES = re.compile(r"\{([^{}]+)\}")
+
+
+def closest(value: str, choices: Any) -> str | None:
+    """The choice most like ``value`` (a typo's intended word), if one is close enough."""
+    found = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _choices(choices: Any, limit: int = 12) -> str:
+    listed = sorted(str(c) for c in choices)
+    return ", ".join(listed[:limit]) + (f", … (+{len(listed) - limit})" if len(listed) > limit else "")
+
+
+#: Where a column is looked for, as the messages word it (``scope_<kind>``).
+_SCOPES = {"main": "the main sheet", "subtable": "the sub-table {name}", "sheet": "the sheet {name}"}
+
+
+def _unknown_column(where: str, value: str, own: Any, scope: str) -> Problem:
+    """``scope``: ``main``, ``subtable:<name>`` or ``sheet:<name>``."""
+    kind, _, name = scope.partition(":")
+    near = closest(value, own)
+    words = _SCOPES[kind].format(name=name)
+    english = f"{where}: unknown column `{value}` (the columns of {words}: {_choices(own)})."
+    return Problem("check_unknown_column", english + (f" Did you mean `{near}`?" if near else ""), where=where,
+                   value=value, scope_kind=kind, scope_name=name, choices=_choices(own), closest=near)  # fmt: skip
+
+
 def check(mapping: Mapping) -> list[tuple[int | None, str]]:
-    """Problems of a mapping: against the mapping schema, then the references between its parts."""
+    """Every problem of a mapping at once, each at its YAML line: against the mapping schema (unknown
+    keys and stages with the valid ones and the closest), then the references between its parts (the
+    columns that templates, parties, items and dates name; the sheets that no row can reach)."""
     problems: list[tuple[int | None, str]] = []
     validator = jsonschema.Draft7Validator(_schema())
     for error in sorted(validator.iter_errors(mapping.data), key=lambda e: list(map(str, e.absolute_path))):
         keys = [str(k) for k in error.absolute_path]
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            # Name the unknown key, at its own line: usually a typo.
+            # Name the unknown key, at its own line, with the keys allowed there: usually a typo.
             known = error.schema.get("properties", {})
-            for extra in (k for k in error.instance if k not in known):
+            stages = keys[-1:] == ["release_date"]
+            allowed = STAGES if stages else tuple(known)
+            for extra in (k for k in error.instance if k not in known and not (stages and k in STAGES)):
                 where = ".".join([*keys, str(extra)])
-                problems.append((mapping.line(*keys, extra), f"{where}: unknown key (a typo?)"))
+                near = closest(str(extra), allowed)
+                kind = "stage" if stages else "key"
+                english = f"{where}: unknown {kind} `{extra}` (the {kind}s here: {_choices(allowed, 40)})."
+                problems.append((mapping.line(*keys, extra), Problem(
+                    f"check_unknown_{kind}", english + (f" Did you mean `{near}`?" if near else ""), where=where,
+                    value=str(extra), choices=_choices(allowed, 40), closest=near)))  # fmt: skip
             continue
         problems.append((mapping.line(*keys), f"{'.'.join(keys) or '(top)'}: {error.message}"))
-    if problems:
-        return problems
     data = mapping.data
-    if data.get("mode") == "ocds-paths":
+    if data.get("mode") == "ocds-paths" or not isinstance(data.get("columns"), dict):
         return problems
+    try:
+        _references(mapping, problems)
+    except (AttributeError, KeyError, TypeError):
+        # A part the schema already reported as malformed: its references cannot be followed.
+        if not problems:
+            raise
+    return problems
+
+
+def _references(mapping: Mapping, problems: list) -> None:
+    data = mapping.data
     names = set(data["columns"])
     for name, spec in data["columns"].items():
         if spec.get("type", "string") not in TYPES:
@@ -254,42 +304,94 @@ def check(mapping: Mapping) -> list[tuple[int | None, str]]:
         ):
             problems.append((mapping.line("columns", name), f"{name}: maps to nothing and gives no reason"))
 
-    def known(refs: list[str], own: set[str], where: tuple, what: str) -> None:
+    def known(refs: list[str], own: set[str], where: tuple, what: str, scope: str = "main") -> None:
         for ref in refs:
             if ref not in own:
-                problems.append((mapping.line(*where), f"{what}: unknown column {ref!r}"))
+                problems.append((mapping.line(*where), _unknown_column(what, ref, own - {"agency"}, scope)))
 
-    def sheet_parts(spec: dict, own: set[str], prefix: tuple, what: str) -> None:
+    def template(text: Any, own: set[str], where: tuple, what: str, scope: str) -> None:
+        if isinstance(text, str):
+            known(_NAMES.findall(text), own, where, what, scope)
+
+    def documents(columns: dict, own: set[str], prefix: tuple, what: str, scope: str) -> None:
+        for name, spec in columns.items():
+            title = (spec.get("document") or {}).get("title")
+            template(
+                title, own, (*prefix, "columns", name, "document", "title"), f"{what}columns.{name}.document", scope
+            )
+
+    def item(spec: dict | None, own: set[str], prefix: tuple, what: str, scope: str) -> None:
+        if not spec:
+            return
+        template(spec.get("id"), own | {"n"}, (*prefix, "item", "id"), f"{what}item.id", scope)
+        for path, source in spec.get("fields", {}).items():
+            refs = source.get("join", []) if isinstance(source, dict) else (
+                _NAMES.findall(source) if "{" in source else [source])  # fmt: skip
+            known(refs, own, (*prefix, "item", "fields", path), f"{what}item.fields.{path}", scope)
+
+    def dates(spec: dict, own: set[str], prefix: tuple, what: str, scope: str) -> None:
+        for stage, columns in spec.get("release_date", {}).items():
+            known(columns, own, (*prefix, "release_date", stage), f"{what}release_date.{stage}", scope)
+
+    def sheet_parts(spec: dict, own: set[str], prefix: tuple, what: str, scope: str) -> None:
         for i, party in enumerate(spec.get("parties", [])):
-            known(_party_columns(party), own, (*prefix, "parties", i), f"{what}parties[{i}]")
+            known(_party_columns(party), own, (*prefix, "parties", i), f"{what}parties[{i}]", scope)
         for path, derived in spec.get("derived", {}).items():
-            refs = derived.get("first") or re.findall(r"\{([^{}]+)\}", derived.get("template", ""))
-            known(refs, own, (*prefix, "derived", path), f"{what}derived[{path}]")
+            refs = derived.get("first") or _NAMES.findall(derived.get("template", ""))
+            known(refs, own, (*prefix, "derived", path), f"{what}derived[{path}]", scope)
         amounts = spec.get("amounts", {})
         refs = [amounts[k] for k in ("total", "minimum", "maximum") if k in amounts]
         refs += [amounts["currency"]["column"]] if amounts.get("currency", {}).get("column") else []
-        known(refs, own, (*prefix, "amounts"), f"{what}amounts")
+        known(refs, own, (*prefix, "amounts"), f"{what}amounts", scope)
+        documents(spec.get("columns", {}), own, prefix, what, scope)
+        item(spec.get("item"), own, prefix, what, scope)
+        dates(spec, own, prefix, what, scope)
 
-    sheet_parts(data, names, (), "")
+    own_main = names | {"agency"}
+    main_ocid = (data.get("ocid") or {}).get("template", "")
+    template(main_ocid, own_main, ("ocid", "template"), "ocid.template", "main")
+    for kind, text in (data.get("ids") or {}).items():
+        template(text, own_main | {"ocid"}, ("ids", kind), f"ids.{kind}", "main")
+    sheet_parts(data, own_main, (), "", "main")
     for i, sub in enumerate(data.get("subtables", [])):
         if sub["key"] not in names:
-            problems.append(
-                (mapping.line("subtables", i, "key"), f"subtables[{sub['name']}]: unknown column {sub['key']!r}")
-            )
+            problems.append((mapping.line("subtables", i, "key"),
+                             _unknown_column(f"subtables[{sub['name']}].key", sub["key"], names, "main")))  # fmt: skip
         own = set(sub["columns"])
+        scope = f"subtable:{sub['name']}"
         if sub.get("party"):
-            known(_party_columns(sub["party"]), own, ("subtables", i, "party"), f"subtables[{sub['name']}].party")
-        for path, source in sub.get("item", {}).get("fields", {}).items():
-            refs = source.get("join", []) if isinstance(source, dict) else (
-                re.findall(r"\{([^{}]+)\}", source) if "{" in source else [source])  # fmt: skip
-            known(refs, own, ("subtables", i, "item", "fields", path), f"subtables[{sub['name']}].item")
+            known(_party_columns(sub["party"]), own, ("subtables", i, "party"), f"subtables[{sub['name']}].party",
+                  scope)  # fmt: skip
+        documents(sub["columns"], own, ("subtables", i), f"subtables[{sub['name']}].", scope)
+        item(sub.get("item"), own, ("subtables", i), f"subtables[{sub['name']}].", scope)
     for key, columns in data.get("essentials", {}).items():
         known(columns, names, ("essentials", key), f"essentials.{key}")
     if data.get("note_column"):
         known([data["note_column"]], names, ("note_column",), "note_column")
+    shape = _shape(main_ocid)
     for n, sheet in enumerate(data.get("sheets", [])):
-        sheet_parts(sheet, set(sheet["columns"]) | {"agency"}, ("sheets", n), f"sheets[{sheet['name']}].")
-    return problems
+        own = set(sheet["columns"]) | {"agency"}
+        what, scope = f"sheets[{sheet['name']}].", f"sheet:{sheet['name']}"
+        ocid = sheet.get("ocid", main_ocid)
+        template(ocid, own, ("sheets", n, "ocid"), f"{what}ocid", scope)
+        for kind, text in (sheet.get("ids") or {}).items():
+            template(text, own | {"ocid"}, ("sheets", n, "ids", kind), f"{what}ids.{kind}", scope)
+        sheet_parts(sheet, own, ("sheets", n), what, scope)
+        if _shape(ocid) != shape:
+            # Its OCIDs can never be the main sheet's: its rows would make processes of their own.
+            where = f"sheets[{sheet['name']}].ocid"
+            problems.append((mapping.line("sheets", n, "ocid") or mapping.line("sheets", n), Problem(
+                "check_sheet_unreached",
+                f"{where}: no row of the sheet {sheet['name']} reaches a process of the main sheet: its OCID "
+                f"template `{ocid}` does not make the main one's (`{main_ocid}`), so its rows would be processes "
+                f"of their own. Use `{main_ocid}` with this sheet's columns.",
+                where=where, sheet=sheet["name"], template=ocid, main=main_ocid)))  # fmt: skip
+
+
+def _shape(template: str) -> str:
+    """An OCID template with its columns blanked (the agency's key kept): two sheets' rows make the same
+    OCIDs only if their templates have the same shape."""
+    return _NAMES.sub(lambda m: "{agency}" if m.group(1) == "agency" else "{}", template or "")
 
 
 def _party_columns(party: dict) -> list[str]:
@@ -327,12 +429,20 @@ def check_against_ocds(
         if not name or name not in codelists:
             return
         listed = codelists[name]
-        for value in values:
+        for index, value in enumerate(values):
+            # A role is at its own line (roles written one per line), else at its list's or its part's.
+            line = mapping.line(*where, "roles", index) or mapping.line(*where, "roles") or mapping.line(*where)
             if isinstance(value, str) and value not in listed.codes:
                 if node.get("openCodelist") and value in new_codes:
                     continue
                 kind = "open" if node.get("openCodelist") else "closed"
-                problems.append((mapping.line(*where), f"{what}: {value!r} is not in the {kind} codelist {name}"))
+                near = closest(value, listed.codes)
+                english = (
+                    f"{what}: {value!r} is not in the {kind} codelist {name} (its codes: {_choices(listed.codes, 40)})."
+                )
+                problems.append((line, Problem(
+                    "check_unknown_code", english + (f" Did you mean `{near}`?" if near else ""), where=what,
+                    value=value, codelist=name, choices=_choices(listed.codes, 40), closest=near)))  # fmt: skip
 
     def field(path: str, where: tuple, what: str) -> dict | None:
         node = known(path)
@@ -403,17 +513,24 @@ def check_file(
     name: str | os.PathLike, *, schema_dir: str | os.PathLike | None = None, offline: bool | None = None
 ) -> tuple[Mapping, list[tuple[int | None, str]]]:
     """Load a mapping and check it against the OCDS schema with its extensions: the mapping and its
-    problems, each with its YAML line. A mapping that cannot be loaded raises
+    problems, each with its YAML line, all of them at once. A mapping that cannot be read raises
     :class:`~ocds_cdmx.core.errors.MappingError`; missing schemas raise ``SchemaError``."""
     from ..schema import SchemaStore, load_profile
 
-    mapping = load(name)
+    mapping = load(name, checked=False)
+    problems = check(mapping)
     profile = load_profile(SchemaStore(schema_dir, offline=offline), "1.1", mapping.data.get("extensions", []))
     unavailable = frozenset(s.url for s in profile.extensions if not s.applied)
     # An extension that only a sub-table's fields need (beneficial owners) may be out of reach offline:
     # those fields go unchecked, the rest is checked.
     optional = {sub.get("extension") for sub in mapping.data.get("subtables", [])}
-    problems = check_against_ocds(mapping, profile.release_schema, profile.codelists, unavailable)
+    try:
+        problems += check_against_ocds(mapping, profile.release_schema, profile.codelists, unavailable)
+    except (AttributeError, KeyError, TypeError):
+        # Parts the mapping schema found malformed: reported above, their fields cannot be followed.
+        if not problems:
+            raise
     for url in sorted(unavailable - optional):
         problems.append((mapping.line("extensions"), f"extension not available: {url}"))
+    problems.sort(key=lambda p: p[0] or 0)
     return mapping, problems

@@ -251,6 +251,12 @@ FINDINGS: dict[str, tuple[str, str]] = {
         N_("A name looks cut ({length} characters)"),
         N_("The same organization has a longer name elsewhere in the release: publish the full name."),
     ),
+    "buyer_missing": (
+        N_("A release has no buyer: nobody can tell which agency contracts"),
+        N_(
+            "Give every release its buyer (the agency, in 'buyer' and in 'parties' with the role buyer). With cdmx convert: the agency's mapping, --agency, or the workbook's 'Sujeto obligado' column."
+        ),
+    ),
     "tag_inconsistent": (
         N_("The release carries {section} but its tag does not say so"),
         N_("Tag each release with the stage it reports (award, contract, implementation…)."),
@@ -503,6 +509,19 @@ TEXTS: dict[str, str] = {
     ),
     "sheet_missing": N_("{source}: no sheet named {names}."),
     "mapping": N_("{source}: the mapping has problems: {problems}"),
+    "line_problem": N_("line {line}: {problem}"),
+    "closest": N_(" Did you mean `{closest}`?"),
+    "check_unknown_column": N_("{where}: unknown column `{value}` (the columns of {scope}: {choices})."),
+    "check_unknown_key": N_("{where}: unknown key `{value}` (the keys here: {choices})."),
+    "check_unknown_stage": N_("{where}: unknown stage `{value}` (the stages: {choices})."),
+    "check_unknown_code": N_("{where}: `{value}` is not a code of {codelist} (its codes: {choices})."),
+    "check_sheet_unreached": N_(
+        "{where}: no row of the sheet {sheet} reaches a process of the main sheet: its OCID template `{template}` does not make the main one's (`{main}`), so its rows would be processes of their own. Use `{main}` with this sheet's columns."
+    ),
+    "scope_main": N_("the main sheet"),
+    "scope_subtable": N_("the sub-table {name}"),
+    "scope_sheet": N_("the sheet {name}"),
+    "check_ok": N_("{source}: OK ({columns} columns, {reasons} deliberately unmapped)"),
     "buyer_missing": N_(
         "{source}: the releases would have no buyer (the agency that contracts): the mapping {mapping} does not name it and the workbook has no column 'Sujeto obligado'. Give it with --agency \"Alcaldía Coyoacán\" --agency-key COY, or convert with the agency's mapping (-m sedema; see cdmx mappings list)."
     ),
@@ -649,6 +668,19 @@ def text(key: str, lang: str, **params: Any) -> str:
     return tr(TEXTS[key], lang).format_map(_Default(params))
 
 
+def problem_text(problem: str, lang: str) -> str:
+    """A mapping's problem in ``lang``: worded from its key when it has one (:class:`~ocds_cdmx.core.errors.Problem`)."""
+    key = getattr(problem, "key", None)
+    if key not in TEXTS:
+        return str(problem)
+    params = dict(problem.params)  # type: ignore[attr-defined]
+    closest = params.pop("closest", None)
+    if "scope_kind" in params:
+        params["scope"] = text(f"scope_{params.pop('scope_kind')}", lang, name=params.pop("scope_name", ""))
+    out = text(key, lang, **params)
+    return out + text("closest", lang, closest=closest) if closest else out
+
+
 def input_error_text(error: Exception, lang: str) -> str:
     """Explain an error for people: an unreadable input, a missing schema, an unknown version, a mapping."""
     if not isinstance(error, CdmxError):
@@ -660,7 +692,10 @@ def input_error_text(error: Exception, lang: str) -> str:
         note = "schema_missing_offline" if params.get("offline") else "schema_missing_online"
         params["offline_note"] = text(note, lang, url=params.get("url"))
     elif isinstance(error, MappingError | ConfigError):
-        params["problems"] = "; ".join(f"line {line}: {m}" if line else m for line, m in error.problems)
+        params["problems"] = "; ".join(
+            text("line_problem", lang, line=line, problem=problem_text(m, lang)) if line else problem_text(m, lang)
+            for line, m in error.problems
+        )
     if error.key in TEXTS:
         return text(error.key, lang, source=error.source, **params)
     return str(error)
