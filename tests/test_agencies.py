@@ -86,7 +86,7 @@ def test_any_other_agency_in_one_step():
     code, report, package = _convert(
         str(SAMPLES / "A121Fr30B_2024T3.xlsx"), "--agency", "Alcaldía Coyoacán", "--agency-key", "COY"
     )
-    assert code == 0
+    assert code == 0 and report["mapping"] == "transparencia-adjudicaciones"
     assert {r["buyer"]["id"] for r in package["releases"]} == {"CDMX-COY"}
     assert package["publisher"] == {"name": "Alcaldía Coyoacán"}
     assert all(r["ocid"].startswith("ocds-87sd3t-COY-SAF-DGRMSG-") for r in package["releases"])
@@ -114,9 +114,10 @@ def test_validate_warns_about_releases_without_a_buyer(tmp_path: Path):
     release = {"ocid": "ocds-87sd3t-X-1", "id": "1", "date": "2024-01-01T00:00:00-06:00", "tag": ["tender"],
                "initiationType": "tender", "tender": {"id": "1"}}  # fmt: skip
     path = tmp_path / "p.json"
-    path.write_text(json.dumps({"uri": "u", "publishedDate": "2024-01-01T00:00:00Z", "version": "1.1",
+    path.write_text(json.dumps({"uri": "https://datos.cdmx.gob.mx/p.json", "publishedDate": "2024-01-01T00:00:00Z", "version": "1.1",
                                 "publisher": {"name": "x"}, "releases": [release]}))  # fmt: skip
     code, out, _ = _run("validate", str(path), "--format", "json", "--lang", "es")
+    assert code == 0  # a warning
     (finding,) = [f for f in json.loads(out)["findings"] if f["check"] == "buyer_missing"]
     assert finding["severity"] == "warning" and "comprador" in finding["title"]
 

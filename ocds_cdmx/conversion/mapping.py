@@ -441,7 +441,7 @@ def check_against_ocds(
                     f"{what}: {value!r} is not in the {kind} codelist {name} (its codes: {_choices(listed.codes, 40)})."
                 )
                 problems.append((line, Problem(
-                    "check_unknown_code", english + (f" Did you mean `{near}`?" if near else ""), where=what,
+                    f"check_unknown_code_{kind}", english + (f" Did you mean `{near}`?" if near else ""), where=what,
                     value=value, codelist=name, choices=_choices(listed.codes, 40), closest=near)))  # fmt: skip
 
     def field(path: str, where: tuple, what: str) -> dict | None:

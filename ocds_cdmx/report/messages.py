@@ -514,13 +514,53 @@ TEXTS: dict[str, str] = {
     "check_unknown_column": N_("{where}: unknown column `{value}` (the columns of {scope}: {choices})."),
     "check_unknown_key": N_("{where}: unknown key `{value}` (the keys here: {choices})."),
     "check_unknown_stage": N_("{where}: unknown stage `{value}` (the stages: {choices})."),
-    "check_unknown_code": N_("{where}: `{value}` is not a code of {codelist} (its codes: {choices})."),
+    "check_unknown_code_closed": N_(
+        "{where}: '{value}' is not in the closed codelist {codelist} (its codes: {choices})."
+    ),
+    "check_unknown_code_open": N_(
+        "{where}: '{value}' is not in the open codelist {codelist} (its codes: {choices}; a new code goes in the mapping's new_codes)."
+    ),
     "check_sheet_unreached": N_(
         "{where}: no row of the sheet {sheet} reaches a process of the main sheet: its OCID template `{template}` does not make the main one's (`{main}`), so its rows would be processes of their own. Use `{main}` with this sheet's columns."
     ),
     "scope_main": N_("the main sheet"),
     "scope_subtable": N_("the sub-table {name}"),
     "scope_sheet": N_("the sheet {name}"),
+    "template_title": N_("Template for the mapping {mapping}: {title}"),
+    "template_agency": N_("Agency: {agency}"),
+    "template_step_rows": N_(
+        "1. Fill in one row per contract (or per procedure without a contract) in the sheet '{main}', from row {row}: the labels on the row above are the platform's, as in its upload template; do not change them, nor the rows above them."
+    ),
+    "template_step_needed": N_(
+        "2. The columns marked 'needed' make a useful publication: the procedure's number (it makes the OCID), the supplier and its RFC, the amount, the contract's date, the procedure type and the category. Without them a process is published incomplete, with a warning."
+    ),
+    "template_step_values": N_(
+        "3. A catalog column takes one of its values (choose it in the cell's list). Dates are dates (day/month/year); amounts are numbers, without the currency sign; links start with https://."
+    ),
+    "template_step_subtables": N_(
+        "4. A column that points at a sub-table (its label ends with Tabla_<id>) holds a number (1, 2, …); the rows of the sheet Tabla_<id> with that number in their ID column belong to that row."
+    ),
+    "template_step_own": N_(
+        "5. The sheets {sheets} are the agency's own (programme, payment orders, works progress): one row per line, linked to the procedure by its number (and to the contract by its number)."
+    ),
+    "template_step_convert": N_("Convert it with: cdmx convert FILE.xlsx -m {mapping} -o releases.json"),
+    "template_sheet": N_("Sheet"),
+    "template_column": N_("Column (label)"),
+    "template_field_id": N_("Field id"),
+    "template_type": N_("Type"),
+    "template_needed": N_("Needed"),
+    "template_what": N_("What goes in it (OCDS)"),
+    "template_values": N_("Allowed values"),
+    "template_example": N_("Example"),
+    "template_yes": N_("needed"),
+    "template_not_published": N_("Not published: {reason}"),
+    "template_written": N_(
+        "Written: {output} (the template of {mapping}: {sheets} sheets to fill, {columns} columns, {dropdowns} with a list of values)."
+    ),
+    "template_ocds_paths": N_(
+        "{source}: its sheets are OCDS paths (flattentool's layout): use OCP's spreadsheet templates or flattentool create-template."
+    ),
+    "template_no_openpyxl": N_("{source}: cdmx template needs openpyxl: pip install openpyxl."),
     "check_ok": N_("{source}: OK ({columns} columns, {reasons} deliberately unmapped)"),
     "buyer_missing": N_(
         "{source}: the releases would have no buyer (the agency that contracts): the mapping {mapping} does not name it and the workbook has no column 'Sujeto obligado'. Give it with --agency \"Alcaldía Coyoacán\" --agency-key COY, or convert with the agency's mapping (-m sedema; see cdmx mappings list)."
