@@ -96,12 +96,13 @@ def test_an_agency_block_in_a_small_yaml_extending_a_bundled_mapping(tmp_path: P
     mine = tmp_path / "coyoacan.yaml"
     mine.write_text(
         "extends: transparencia-2024\nagency:\n  name: Alcaldía Coyoacán\n  key: COY\n"
-        "  buyer: {id: CDMX-COY, name: Alcaldía Coyoacán}\nocid: {prefix: ocds-87sd3t, template: '{agency}-{expediente}'}\n",
+        "ocid: {prefix: ocds-87sd3t, template: '{agency}-{expediente}'}\n",
         encoding="utf-8",
     )
     code, report, package = _convert(str(SAMPLES / "a69_f28_a_2023T2.xlsx"), "-m", str(mine), "--no-validate")
     assert code == 0 and report["layout"]["format"] == "52273"
-    assert {r["buyer"]["name"] for r in package["releases"]} == {"Alcaldía Coyoacán"}
+    # A name (and key) is enough: the agency is the buyer.
+    assert {(r["buyer"]["id"], r["buyer"]["name"]) for r in package["releases"]} == {("CDMX-COY", "Alcaldía Coyoacán")}
 
 
 def test_the_filing_body_column_gives_the_buyer():

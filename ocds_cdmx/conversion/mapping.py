@@ -204,17 +204,18 @@ def rebase(mapping: Mapping, layout: str | os.PathLike) -> Mapping:
     return rebased
 
 
+def agency_buyer(name: str, key: str = "") -> dict:
+    """The buyer of an agency given by its name (and key) alone: ``CDMX-<key>``, its name, its roles."""
+    ident = f"CDMX-{key}" if key else "CDMX-" + re.sub(r"[^A-Z0-9]+", "-", name.upper()).strip("-")
+    return {"id": ident, "name": name, "roles": ["buyer", "procuringEntity"]}
+
+
 def with_agency(mapping: Mapping, name: str, key: str | None = None) -> Mapping:
     """The mapping with another agency (``cdmx convert --agency "Alcaldía Coyoacán" --agency-key COY``):
     its name, key and buyer; with a key, the OCIDs start with it as the city's do."""
     data = copy.deepcopy(mapping.data)
     key = key or (mapping.data.get("agency") or {}).get("key") or ""
-    ident = f"CDMX-{key}" if key else "CDMX-" + re.sub(r"[^A-Z0-9]+", "-", name.upper()).strip("-")
-    data["agency"] = {
-        "name": name,
-        "key": key,
-        "buyer": {"id": ident, "name": name, "roles": ["buyer", "procuringEntity"]},
-    }
+    data["agency"] = {"name": name, "key": key, "buyer": agency_buyer(name, key)}
     data["publisher"] = {"name": name}
     if key and data.get("mode") != "ocds-paths":
         main = data["ocid"]["template"]
