@@ -156,3 +156,16 @@ sheets:
     assert any(f"{bad}:16:" in x and "paaaps" in x for x in lines), err
     code, _, err = _run("mappings", "check", str(bad), "--lang", "en", "--schema-dir", str(OCDS), "--offline")
     assert "Did you mean `expediente`?" in err
+
+
+def test_a_mappings_problems_cross_processes_with_their_words():
+    import pickle
+
+    from ocds_cdmx.core.errors import MappingError, Problem
+    from ocds_cdmx.report.messages import input_error_text
+
+    problem = Problem("check_unknown_stage", "x: unknown stage `tendr`", where="x", value="tendr", choices="tender",
+                      closest="tender")  # fmt: skip
+    error = pickle.loads(pickle.dumps(MappingError(source="m.yaml", problems=[(3, problem)])))
+    assert "línea 3: x: etapa desconocida `tendr`" in input_error_text(error, "es")
+    assert "¿quiso decir `tender`?" in input_error_text(error, "es")

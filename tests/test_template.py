@@ -68,7 +68,8 @@ def test_every_mapping_has_a_template_in_the_platforms_layout(mapping, tmp_path:
     for sheet in sheets[1:]:
         assert sheet.name in book.sheetnames
     dates = [i for i, c in enumerate(sheets[0].columns) if c.type == "date"]
-    assert main_sheet.cell(8, dates[0] + 1).number_format == "dd/mm/yyyy"
+    letter = main_sheet.cell(7, dates[0] + 1).column_letter
+    assert main_sheet.column_dimensions[letter].number_format == "dd/mm/yyyy"
 
 
 def test_the_current_layout_with_its_field_ids_and_the_agencys_sheets(tmp_path: Path):
@@ -127,6 +128,7 @@ def test_a_filled_template_converts_keeping_every_value(mapping, tmp_path: Path)
     lacks = {"rfc"} - set(load(mapping).data.get("essentials", {}))
     missing = [f["params"]["missing"] for f in report["findings"] if f["check"] == "essential_missing"]
     assert all(set(m.split(", ")) <= lacks for m in missing), missing
+    assert report["sheets"][0]["converted"] == 1 and report["sheets"][0]["blank"] == 0
     package = json.loads(result.stdout)
     values = [str(v) for r in package["releases"] for v in _values(r)]
     every = "\n".join(values)
@@ -142,3 +144,8 @@ def test_a_filled_template_converts_keeping_every_value(mapping, tmp_path: Path)
         else:
             assert str(value) in every, (sheet, name, value)
     assert all("buyer" in r for r in package["releases"])
+
+
+def test_ocds_path_sheets_have_no_template(tmp_path: Path):
+    result = CliRunner().invoke(main, ["template", "ocds-template", "-o", str(tmp_path / "x.xlsx"), "--lang", "en"])
+    assert result.exit_code == 2 and "flattentool" in result.stderr and not (tmp_path / "x.xlsx").exists()

@@ -29,7 +29,7 @@ from .mapping import Mapping, is_agency, load, rebase
 
 #: The layout an agency's template follows: the platform's current one.
 CURRENT_LAYOUT = "transparencia-2024"
-#: Rows given a dropdown and a number format (the platform's templates take about a thousand a quarter).
+#: Rows given a dropdown (the platform's templates take about a thousand a quarter).
 ROWS = 1000
 #: Type codes of the upload templates' row 4 (1 short text, 2 long text, 4 date, 6 amount, 7 link,
 #: 9 catalog, 10 sub-table), for the columns whose code the mapping does not give.
@@ -303,9 +303,8 @@ def write_template(
                 ws.add_data_validation(validation)
             fmt = {"date": "dd/mm/yyyy", "number": "#,##0.00"}.get(column.type)
             if fmt:
-                for row in ws.iter_rows(min_row=first, max_row=first + ROWS, min_col=i + 1 + offset,
-                                        max_col=i + 1 + offset):  # fmt: skip
-                    row[0].number_format = fmt
+                # The column's style, not its cells': empty cells would be read as a thousand blank rows.
+                ws.column_dimensions[letter].number_format = fmt
         if sheet.kind == "subtable":
             ws.column_dimensions["A"].width = 8
         ws.freeze_panes = f"{'B' if sheet.kind == 'subtable' else 'A'}{first}"
