@@ -169,3 +169,17 @@ def test_a_mappings_problems_cross_processes_with_their_words():
     error = pickle.loads(pickle.dumps(MappingError(source="m.yaml", problems=[(3, problem)])))
     assert "línea 3: x: etapa desconocida `tendr`" in input_error_text(error, "es")
     assert "¿quiso decir `tender`?" in input_error_text(error, "es")
+
+
+def test_mappings_check_names_the_closest_type_and_field(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "extends: transparencia-adjudicaciones\ncolumns:\n  materia:\n    label: Materia (catálogo)\n"
+        "    field: tender/mainProcurementCategori\n    type: strng\n",
+        encoding="utf-8",
+    )
+    code, _, err = _run("mappings", "check", str(bad), "--lang", "es", "--schema-dir", str(OCDS), "--offline")
+    assert code == 1
+    assert f"{bad}:5: materia: tender/mainProcurementCategori no es un campo de OCDS" in err
+    assert "¿quiso decir `tender/mainProcurementCategory`?" in err
+    assert f"{bad}:6: materia: tipo desconocido 'strng'" in err and "¿quiso decir `string`?" in err

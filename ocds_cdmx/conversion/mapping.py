@@ -299,11 +299,16 @@ def _references(mapping: Mapping, problems: list) -> None:
     names = set(data["columns"])
     for name, spec in data["columns"].items():
         if spec.get("type", "string") not in TYPES:
-            problems.append((mapping.line("columns", name, "type"), f"{name}: unknown type {spec['type']!r}"))
+            near = closest(str(spec["type"]), TYPES)
+            problems.append((mapping.line("columns", name, "type"), Problem(
+                "check_unknown_type", f"{name}: unknown type {spec['type']!r} (the types: {_choices(TYPES)})."
+                + (f" Did you mean `{near}`?" if near else ""),
+                where=name, value=str(spec["type"]), choices=_choices(TYPES), closest=near)))  # fmt: skip
         if not (
             spec.get("field") or spec.get("fields") or spec.get("document") or spec.get("reason") or spec.get("use")
         ):
-            problems.append((mapping.line("columns", name), f"{name}: maps to nothing and gives no reason"))
+            problems.append((mapping.line("columns", name), Problem(
+                "check_maps_to_nothing", f"{name}: maps to nothing and gives no reason", where=name)))  # fmt: skip
 
     def known(refs: list[str], own: set[str], where: tuple, what: str, scope: str = "main") -> None:
         for ref in refs:
@@ -413,6 +418,7 @@ def check_against_ocds(
     that OCDS does not have, and codes that a codelist does not have (closed lists; open ones unless the
     mapping lists them in ``new_codes``). Sub-tables whose ``extension`` is ``unavailable`` are not checked."""
     nodes = field_nodes(release_schema)
+    paths = ["/".join(k) for k in nodes]
     problems: list[tuple[int | None, str]] = []
     data = mapping.data
     if data.get("mode") == "ocds-paths":
@@ -448,9 +454,10 @@ def check_against_ocds(
     def field(path: str, where: tuple, what: str) -> dict | None:
         node = known(path)
         if node is None:
-            problems.append(
-                (mapping.line(*where), f"{what}: {path} is not an OCDS field (with the mapping's extensions)")
-            )
+            near = closest(path, paths)
+            problems.append((mapping.line(*where), Problem(
+                "check_not_a_field", f"{what}: {path} is not an OCDS field (with the mapping's extensions)."
+                + (f" Did you mean `{near}`?" if near else ""), where=what, path=path, closest=near)))  # fmt: skip
         return node
 
     def transform(column: dict, target: dict, node: dict, where: tuple, name: str, path: str) -> None:
@@ -464,7 +471,10 @@ def check_against_ocds(
         }.get(column.get("type", "string"), {"string"})  # fmt: skip
         if not produces & (kinds | ({"number"} if "integer" in kinds else set())):
             made = "a list" if split else f"a {column.get('type', 'string')}"
-            problems.append((mapping.line(*where), f"{name}: makes {made}, but {path} holds {'/'.join(sorted(kinds))}"))
+            holds = "/".join(sorted(kinds))
+            problems.append((mapping.line(*where), Problem(
+                "check_type_mismatch", f"{name}: makes {made}, but {path} holds {holds}", where=name,
+                made=column.get("type", "string"), listed=bool(split), path=path, holds=holds)))  # fmt: skip
 
     def columns(spec: dict, prefix: tuple) -> None:
         for name, column in spec.get("columns", {}).items():
@@ -532,6 +542,7 @@ def check_file(
         if not problems:
             raise
     for url in sorted(unavailable - optional):
-        problems.append((mapping.line("extensions"), f"extension not available: {url}"))
+        problems.append((mapping.line("extensions"), Problem(
+            "check_extension_unavailable", f"extension not available: {url}", url=url)))  # fmt: skip
     problems.sort(key=lambda p: p[0] or 0)
     return mapping, problems

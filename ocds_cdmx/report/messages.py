@@ -523,6 +523,13 @@ TEXTS: dict[str, str] = {
     "check_sheet_unreached": N_(
         "{where}: no row of the sheet {sheet} reaches a process of the main sheet: its OCID template `{template}` does not make the main one's (`{main}`), so its rows would be processes of their own. Use `{main}` with this sheet's columns."
     ),
+    "check_unknown_type": N_("{where}: unknown type '{value}' (the types: {choices})."),
+    "check_maps_to_nothing": N_("{where}: maps to nothing and gives no reason"),
+    "check_not_a_field": N_("{where}: {path} is not an OCDS field (with the mapping's extensions)."),
+    "check_type_mismatch": N_("{where}: makes {made_text}, but {path} holds {holds}"),
+    "made_list": N_("a list"),
+    "made_type": N_("a {type}"),
+    "check_extension_unavailable": N_("extension not available: {url}"),
     "scope_main": N_("the main sheet"),
     "scope_subtable": N_("the sub-table {name}"),
     "scope_sheet": N_("the sheet {name}"),
@@ -715,6 +722,9 @@ def problem_text(problem: str, lang: str) -> str:
         return str(problem)
     params = dict(problem.params)  # type: ignore[attr-defined]
     closest = params.pop("closest", None)
+    if "made" in params:
+        listed = params.pop("listed", False)
+        params["made_text"] = text("made_list", lang) if listed else text("made_type", lang, type=params.pop("made"))
     if "scope_kind" in params:
         params["scope"] = text(f"scope_{params.pop('scope_kind')}", lang, name=params.pop("scope_name", ""))
     out = text(key, lang, **params)
