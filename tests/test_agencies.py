@@ -183,3 +183,8 @@ def test_mappings_check_names_the_closest_type_and_field(tmp_path: Path):
     assert f"{bad}:5: materia: tender/mainProcurementCategori no es un campo de OCDS" in err
     assert "¿quiso decir `tender/mainProcurementCategory`?" in err
     assert f"{bad}:6: materia: tipo desconocido 'strng'" in err and "¿quiso decir `string`?" in err
+
+
+def test_an_agency_key_alone_is_a_usage_error():
+    code, _, err = _run("convert", str(SAMPLES / "A121Fr30B_2024T3.xlsx"), "--agency-key", "COY", "--lang", "en")
+    assert code == 2 and "--agency-key goes with --agency" in err

@@ -9,6 +9,7 @@ import click
 from ..conversion import convert
 from ..core.options import ConvertOptions
 from ..report.jsonreport import write_convert_json
+from ..report.messages import text
 from ..report.text import write_convert_text
 from .common import ProgressLine, lang_option, language, report_console, report_option, schema_options
 
@@ -80,6 +81,8 @@ def convert_command(
       cdmx convert 28_LGT_Art_70_Fr_XXVIII_2024T3.xlsx --agency "Alcaldía Coyoacán" --agency-key COY -o coy.json
     """
     lang = language(lang)
+    if fields.get("agency_key") and not fields.get("agency"):
+        raise click.UsageError(text("agency_key_alone", lang))
     options = ConvertOptions(validate_output=not no_validate, **fields)
     source = sources[0] if len(sources) == 1 else list(sources)
     with ProgressLine("convert", report_fmt == "text") as line:

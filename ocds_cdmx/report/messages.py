@@ -510,6 +510,9 @@ TEXTS: dict[str, str] = {
     "sheet_missing": N_("{source}: no sheet named {names}."),
     "mapping": N_("{source}: the mapping has problems: {problems}"),
     "line_problem": N_("line {line}: {problem}"),
+    "agency_key_alone": N_(
+        '--agency-key goes with --agency, the agency\'s name: --agency "Alcaldía Coyoacán" --agency-key COY.'
+    ),
     "closest": N_(" Did you mean `{closest}`?"),
     "check_unknown_column": N_("{where}: unknown column `{value}` (the columns of {scope}: {choices})."),
     "check_unknown_key": N_("{where}: unknown key `{value}` (the keys here: {choices})."),
