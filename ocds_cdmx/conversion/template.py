@@ -253,7 +253,6 @@ def write_template(
     notes.title = "Instrucciones"
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    hidden = 0
 
     def catalog_sheet(values: tuple[str, ...], sheet_name: str) -> str:
         ws = book.create_sheet(sheet_name[:31])
@@ -282,6 +281,7 @@ def write_template(
         else:
             ws.append([c.label for c in sheet.columns])
         offset = 1 if sheet.kind == "subtable" else 0
+        own = 0
         for i, column in enumerate(sheet.columns):
             letter = get_column_letter(i + 1 + offset)
             header = ws[f"{letter}{sheet.header_row}"]
@@ -290,13 +290,10 @@ def write_template(
             ws.column_dimensions[letter].width = max(14, min(48, len(column.label) * 0.45))
             cells = f"{letter}{first}:{letter}{ROWS + first}"
             if column.catalog:
-                if sheet.kind == "subtable":
-                    where = f"Hidden_{column.name}_{sheet.name}"
-                elif sheet.kind == "sheet":
-                    where = f"Hidden_{sheet.key}_{column.name}"
-                else:
-                    hidden += 1
-                    where = f"Hidden_{hidden}"
+                # Named as the platform names them: Hidden_<n> for the main sheet's, Hidden_<n>_<sheet> for
+                # a sub-table's (and the agency's sheets').
+                own += 1
+                where = f"Hidden_{own}" if sheet.kind == "main" else f"Hidden_{own}_{sheet.name}"
                 validation = DataValidation(type="list", formula1=f"={catalog_sheet(column.catalog, where)}",
                                             allow_blank=True, showErrorMessage=True)  # fmt: skip
                 validation.add(cells)
@@ -350,7 +347,7 @@ def _instructions(ws: Any, sheets: list[TemplateSheet], name: str, data: dict, l
                 what = text("template_not_published", lang, reason=column.note)
             example = column.example.strftime("%d/%m/%Y") if isinstance(column.example, datetime) else column.example
             ws.append([
-                sheet.name, column.label, column.field_id or None, tr(TYPE_NAMES.get(column.type, TYPE_NAMES["string"]), lang),
+                sheet.name, column.label, column.field_id or None, tr(_type_name(column), lang),
                 text("template_yes", lang) if column.needed else None, what,
                 " | ".join(column.catalog) if column.catalog else None, example,
             ])  # fmt: skip
@@ -361,8 +358,18 @@ def _instructions(ws: Any, sheets: list[TemplateSheet], name: str, data: dict, l
     ws.freeze_panes = f"A{header + 1}"
 
 
+def _type_name(column: TemplateColumn) -> str:
+    if column.table:
+        return TYPE_NAMES["subtable"]
+    if column.catalog:
+        return TYPE_NAMES["catalog"]
+    return TYPE_NAMES.get(column.type, TYPE_NAMES["string"])
+
+
 #: Column types as the instructions name them.
 TYPE_NAMES = {
+    "catalog": N_("catalog"),
+    "subtable": N_("sub-table ID"),
     "string": N_("text"),
     "date": N_("date"),
     "number": N_("amount"),
