@@ -64,6 +64,15 @@ from .common import ProgressLine, lang_option, language, report_console, schema_
     "--report-file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
     help="Write the report to this file (atomically) instead of standard error.",
 )  # fmt: skip
+@click.option(
+    "--agency", default=None, metavar="NAME",
+    help='The agency whose workbook it is, when the mapping does not name it (e.g. "Alcaldía Coyoacán"): '
+    "the buyer of every release and the publisher.",
+)  # fmt: skip
+@click.option(
+    "--agency-key", default=None, metavar="KEY",
+    help="The agency's key (e.g. COY): OCIDs start with it (ocds-87sd3t-COY-…) and its buyer id is CDMX-KEY.",
+)  # fmt: skip
 @schema_options
 @lang_option
 def convert_command(
@@ -82,8 +91,10 @@ def convert_command(
     FILE is an .xlsx, .xlsm, .xls, .ods or .csv file with the mapping's main sheet (for ocds-template,
     also a folder of CSV files, one per sheet); MORE are files with the mapping's other sheets (e.g. the
     PAAAPS programme or the CLC payment orders for finanzas). Without -m, the layout of the workbook
-    (its labels) picks the bundled mapping, and the report says which. Every row is converted or
-    reported with its reason; the output is checked with cdmx validate before it is written.
+    (its labels) picks the bundled mapping, and the report says which; an agency's mapping reads every
+    layout. Every release has its buyer: from the mapping, --agency, or the workbook's "Sujeto obligado"
+    column. Every row is converted or reported with its reason; the output is checked with cdmx validate
+    before it is written.
 
     \b
     Examples:
@@ -92,8 +103,11 @@ def convert_command(
       cdmx convert A121Fr30B.xlsx paaaps.xlsx clc.csv -m finanzas --rejects rechazos.csv -o saf.json
       cdmx convert A121Fr30B_2024T3.xlsx -o saf.json --annotate revisado.xlsx
       cdmx convert A121Fr30B_2024T3.xlsx -o saf.json --report html --report-file reporte.html
+      cdmx convert 28_LGT_Art_70_Fr_XXVIII_2024T3.xlsx --agency "Alcaldía Coyoacán" --agency-key COY -o coy.json
     """
     lang = language(lang)
+    if fields.get("agency_key") and not fields.get("agency"):
+        raise click.UsageError(text("agency_key_alone", lang))
     if annotate is not None:
         try:
             check_target(sources[0], annotate)

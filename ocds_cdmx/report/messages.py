@@ -251,6 +251,12 @@ FINDINGS: dict[str, tuple[str, str]] = {
         N_("A name looks cut ({length} characters)"),
         N_("The same organization has a longer name elsewhere in the release: publish the full name."),
     ),
+    "buyer_missing": (
+        N_("A release has no buyer: nobody can tell which agency contracts"),
+        N_(
+            "Give every release its buyer (the agency, in 'buyer' and in 'parties' with the role buyer). With cdmx convert: the agency's mapping, --agency, or the workbook's 'Sujeto obligado' column."
+        ),
+    ),
     "tag_inconsistent": (
         N_("The release carries {section} but its tag does not say so"),
         N_("Tag each release with the stage it reports (award, contract, implementation…)."),
@@ -439,6 +445,7 @@ ESSENTIALS: dict[str, str] = {
     "contract_date": N_("the contract's date"),
     "method": N_("the procedure type"),
     "category": N_("the category (materia)"),
+    "buyer": N_("the buyer (the agency)"),
 }
 
 #: Frames of the reports and messages of errors, by key.
@@ -502,6 +509,72 @@ TEXTS: dict[str, str] = {
     ),
     "sheet_missing": N_("{source}: no sheet named {names}."),
     "mapping": N_("{source}: the mapping has problems: {problems}"),
+    "line_problem": N_("line {line}: {problem}"),
+    "agency_key_alone": N_(
+        '--agency-key goes with --agency, the agency\'s name: --agency "Alcaldía Coyoacán" --agency-key COY.'
+    ),
+    "closest": N_(" Did you mean `{closest}`?"),
+    "check_unknown_column": N_("{where}: unknown column `{value}` (the columns of {scope}: {choices})."),
+    "check_unknown_key": N_("{where}: unknown key `{value}` (the keys here: {choices})."),
+    "check_unknown_stage": N_("{where}: unknown stage `{value}` (the stages: {choices})."),
+    "check_unknown_code_closed": N_(
+        "{where}: '{value}' is not in the closed codelist {codelist} (its codes: {choices})."
+    ),
+    "check_unknown_code_open": N_(
+        "{where}: '{value}' is not in the open codelist {codelist} (its codes: {choices}; a new code goes in the mapping's new_codes)."
+    ),
+    "check_sheet_unreached": N_(
+        "{where}: no row of the sheet {sheet} reaches a process of the main sheet: its OCID template `{template}` does not make the main one's (`{main}`), so its rows would be processes of their own. Use `{main}` with this sheet's columns."
+    ),
+    "check_unknown_type": N_("{where}: unknown type '{value}' (the types: {choices})."),
+    "check_maps_to_nothing": N_("{where}: maps to nothing and gives no reason"),
+    "check_not_a_field": N_("{where}: {path} is not an OCDS field (with the mapping's extensions)."),
+    "check_type_mismatch": N_("{where}: makes {made_text}, but {path} holds {holds}"),
+    "made_list": N_("a list"),
+    "made_type": N_("a {type}"),
+    "check_extension_unavailable": N_("extension not available: {url}"),
+    "scope_main": N_("the main sheet"),
+    "scope_subtable": N_("the sub-table {name}"),
+    "scope_sheet": N_("the sheet {name}"),
+    "template_title": N_("Template for the mapping {mapping}: {title}"),
+    "template_agency": N_("Agency: {agency}"),
+    "template_step_rows": N_(
+        "1. Fill in one row per contract (or per procedure without a contract) in the sheet '{main}', from row {row}: the labels on the row above are the platform's, as in its upload template; do not change them, nor the rows above them."
+    ),
+    "template_step_needed": N_(
+        "2. The columns marked 'needed' make a useful publication: the procedure's number (it makes the OCID), the supplier and its RFC, the amount, the contract's date, the procedure type and the category. Without them a process is published incomplete, with a warning."
+    ),
+    "template_step_values": N_(
+        "3. A catalog column takes one of its values (choose it in the cell's list). Dates are dates (day/month/year); amounts are numbers, without the currency sign; links start with https://."
+    ),
+    "template_step_subtables": N_(
+        "4. A column that points at a sub-table (its label ends with Tabla_<id>) holds a number (1, 2, …); the rows of the sheet Tabla_<id> with that number in their ID column belong to that row."
+    ),
+    "template_step_own": N_(
+        "5. The sheets {sheets} are the agency's own (programme, payment orders, works progress): one row per line, linked to the procedure by its number (and to the contract by its number)."
+    ),
+    "template_step_convert": N_("Convert it with: cdmx convert FILE.xlsx -m {mapping} -o releases.json"),
+    "template_sheet": N_("Sheet"),
+    "template_column": N_("Column (label)"),
+    "template_field_id": N_("Field id"),
+    "template_type": N_("Type"),
+    "template_needed": N_("Needed"),
+    "template_what": N_("What goes in it (OCDS)"),
+    "template_values": N_("Allowed values"),
+    "template_example": N_("Example"),
+    "template_yes": N_("needed"),
+    "template_not_published": N_("Not published: {reason}"),
+    "template_written": N_(
+        "Written: {output} (the template of {mapping}: {sheets} sheets to fill, {columns} columns, {dropdowns} with a list of values)."
+    ),
+    "template_ocds_paths": N_(
+        "{source}: its sheets are OCDS paths (flattentool's layout): use OCP's spreadsheet templates or flattentool create-template."
+    ),
+    "template_no_openpyxl": N_("{source}: cdmx template needs openpyxl: pip install openpyxl."),
+    "check_ok": N_("{source}: OK ({columns} columns, {reasons} deliberately unmapped)"),
+    "buyer_missing": N_(
+        "{source}: the releases would have no buyer (the agency that contracts): the mapping {mapping} does not name it and the workbook has no column 'Sujeto obligado'. Give it with --agency \"Alcaldía Coyoacán\" --agency-key COY, or convert with the agency's mapping (-m sedema; see cdmx mappings list)."
+    ),
     "convert_headline": N_(
         "{status}: {releases} releases of {ocids} processes from {converted} rows ({rejected} rejected, {blank} blank) of {read} read; {errors} errors, {warnings} warnings."
     ),
@@ -670,6 +743,22 @@ def text(key: str, lang: str, **params: Any) -> str:
     return tr(TEXTS[key], lang).format_map(_Default(params))
 
 
+def problem_text(problem: str, lang: str) -> str:
+    """A mapping's problem in ``lang``: worded from its key when it has one (:class:`~ocds_cdmx.core.errors.Problem`)."""
+    key = getattr(problem, "key", None)
+    if key not in TEXTS:
+        return str(problem)
+    params = dict(problem.params)  # type: ignore[attr-defined]
+    closest = params.pop("closest", None)
+    if "made" in params:
+        listed = params.pop("listed", False)
+        params["made_text"] = text("made_list", lang) if listed else text("made_type", lang, type=params.pop("made"))
+    if "scope_kind" in params:
+        params["scope"] = text(f"scope_{params.pop('scope_kind')}", lang, name=params.pop("scope_name", ""))
+    out = text(key, lang, **params)
+    return out + text("closest", lang, closest=closest) if closest else out
+
+
 def input_error_text(error: Exception, lang: str) -> str:
     """Explain an error for people: an unreadable input, a missing schema, an unknown version, a mapping."""
     if not isinstance(error, CdmxError):
@@ -681,7 +770,10 @@ def input_error_text(error: Exception, lang: str) -> str:
         note = "schema_missing_offline" if params.get("offline") else "schema_missing_online"
         params["offline_note"] = text(note, lang, url=params.get("url"))
     elif isinstance(error, MappingError | ConfigError):
-        params["problems"] = "; ".join(f"line {line}: {m}" if line else m for line, m in error.problems)
+        params["problems"] = "; ".join(
+            text("line_problem", lang, line=line, problem=problem_text(m, lang)) if line else problem_text(m, lang)
+            for line, m in error.problems
+        )
     if error.key in TEXTS:
         return text(error.key, lang, source=error.source, **params)
     return str(error)
