@@ -21,19 +21,20 @@ from ocds_cdmx.io.workbook import Workbook
 from ocds_cdmx.report.annotate import FILLS
 from ocds_cdmx.report.messages import finding_text
 
-from .conftest import REAL, ROOT
+from .conftest import AGENCY, REAL, ROOT
 
 SAMPLES = ROOT / "samples"
-#: Every sample a data officer converts on its own (the others are the second files of finanzas and obras).
+#: Every sample a data officer converts on its own (the others are the second files of the agency mappings).
 ALONE = sorted(
     p.name
     for p in SAMPLES.iterdir()
-    if p.suffix in (".xlsx", ".xls", ".csv") and not p.name.startswith(("paaaps", "avance", "clc"))
+    if p.suffix in (".xlsx", ".xls", ".csv") and "paaaps" not in p.name and not p.name.startswith(("avance", "clc"))
 )
 CASES = [
     *[([SAMPLES / name], []) for name in ALONE],
     ([SAMPLES / "A121Fr30B_2024T3.xlsx", SAMPLES / "paaaps-2024.xlsx", SAMPLES / "clc-2024T3.csv"], ["-m", "finanzas"]),
     ([SAMPLES / "A121Fr30A_2024T3.xlsx", SAMPLES / "avance-obras-2024T3.xlsx"], ["-m", "obras"]),
+    ([SAMPLES / "28_LGT_Art_70_Fr_XXVIII_2024T3.xlsx", SAMPLES / "SEDEMA_paaaps-2024.xlsx"], ["-m", "sedema"]),
     *[([path], []) for path in sorted((REAL / "pnt").glob("*.xlsx"))],
 ]
 
@@ -46,7 +47,9 @@ def annotate(tmp_path: Path, files: list[Path], extra: list[str], lang: str = "e
     """Convert with --annotate and --report json; (report, annotated path, CliRunner result)."""
     before = {f: digest(f) for f in files}
     out, annotated = tmp_path / "out.json", tmp_path / "revisado.xlsx"
-    args = ["convert", *map(str, files), *extra, "-o", str(out), "--annotate", str(annotated)]
+    # Generic mappings name no buyer: the workbook's agency is given, as a data officer would.
+    agency = [] if "-m" in extra else list(AGENCY)
+    args = ["convert", *map(str, files), *extra, *agency, "-o", str(out), "--annotate", str(annotated)]
     result = CliRunner().invoke(main, [*args, "--report", "json", "--lang", lang])
     assert result.exit_code in (0, 1), (result.output, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
@@ -178,7 +181,7 @@ def test_a_damaged_workbook_shows_conversion_and_validation_problems_in_two_colo
     assert book.sheetnames[1:] == openpyxl.load_workbook(path).sheetnames
     same_values(path, annotated)
     line = "Libro con los problemas marcados" if lang == "es" else "Annotated workbook"
-    plain = CliRunner().invoke(main, ["convert", str(path), "-o", str(tmp_path / "o.json"), "--annotate",
+    plain = CliRunner().invoke(main, ["convert", str(path), *AGENCY, "-o", str(tmp_path / "o.json"), "--annotate",
                                       str(tmp_path / "b.xlsx"), "--lang", lang])  # fmt: skip
     assert line in plain.stderr
 
@@ -187,11 +190,13 @@ def test_the_annotated_copy_never_replaces_the_original(tmp_path):
     path = damaged(tmp_path)
     before = digest(path)
     for target in (path, tmp_path / "." / "danado.xlsx"):
-        result = CliRunner().invoke(main, ["convert", str(path), "-o", str(tmp_path / "o.json"), "--annotate",
+        result = CliRunner().invoke(main, ["convert", str(path), *AGENCY, "-o", str(tmp_path / "o.json"), "--annotate",
                                            str(target), "--lang", "en"])  # fmt: skip
         assert result.exit_code == 2
         assert "never modified" in result.stderr
-    result = CliRunner().invoke(main, ["convert", str(path), "--annotate", str(tmp_path / "r.csv"), "--lang", "es"])
+    result = CliRunner().invoke(
+        main, ["convert", str(path), *AGENCY, "--annotate", str(tmp_path / "r.csv"), "--lang", "es"]
+    )
     assert result.exit_code == 2 and ".xlsx" in result.stderr
     assert digest(path) == before
     assert not (tmp_path / "o.json").exists()
@@ -258,7 +263,9 @@ def check_annotated_named(report: dict, annotated: Path, main_file: Path, listin
 def test_a_folder_of_csv_files_is_not_annotated(tmp_path):
     folder = tmp_path / "hojas"
     folder.mkdir()
-    run = CliRunner().invoke(main, ["convert", str(folder), "--annotate", str(tmp_path / "r.xlsx"), "--lang", "en"])
+    run = CliRunner().invoke(
+        main, ["convert", str(folder), *AGENCY, "--annotate", str(tmp_path / "r.xlsx"), "--lang", "en"]
+    )
     assert run.exit_code == 2 and "folder" in run.stderr and not (tmp_path / "r.xlsx").exists()
 
 

@@ -25,7 +25,7 @@ from ocds_cdmx.report.html import WORDS, html_report, word
 from ocds_cdmx.report.jsonreport import convert_result_as_dict, result_as_dict
 
 from . import site_browser
-from .conftest import OCDS, REAL, ROOT
+from .conftest import AGENCY, OCDS, REAL, ROOT
 from .test_annotate import CASES, case_id, damaged
 
 SHOTS = ROOT / "tests" / "screenshots"
@@ -70,7 +70,8 @@ def converted(files: list[Path], extra: list[str], tmp_path: Path):
     figures: list = []
     mapping = extra[1] if extra else None
     source = files[0] if len(files) == 1 else files
-    result = convert(source, mapping, tmp_path / "out.json", max_locations=0,
+    agency = None if mapping else AGENCY[1]
+    result = convert(source, mapping, tmp_path / "out.json", max_locations=0, agency=agency,
                      on_package=lambda p: figures.append(figures_of([p])))  # fmt: skip
     assert result.exit_code in (0, 1), result.input_errors
     return result, figures[0]
@@ -218,7 +219,7 @@ def reports(tmp_path: Path) -> list[tuple[str, Path]]:
         ("convert-pnt-en", sorted((REAL / "pnt").glob("*.xlsx"))[-1], "en"),
     ):
         out = tmp_path / f"{name}.html"
-        run = CliRunner().invoke(main, ["convert", str(source), "-o", str(tmp_path / f"{name}.json"), "--report",
+        run = CliRunner().invoke(main, ["convert", str(source), *AGENCY, "-o", str(tmp_path / f"{name}.json"), "--report",
                                         "html", "--report-file", str(out), "--lang", lang])  # fmt: skip
         assert run.exit_code in (0, 1), run.output
         made.append((name, out))
@@ -269,18 +270,30 @@ def test_the_report_options_of_both_commands(tmp_path):
     sample = ROOT / "samples" / "A121Fr30B_2024T3.xlsx"
     # --report html writes a file: without its name it is a usage error, and nothing is converted.
     run = runner.invoke(
-        main, ["convert", str(sample), "-o", str(tmp_path / "a.json"), "--report", "html", "--lang", "es"]
+        main, ["convert", str(sample), *AGENCY, "-o", str(tmp_path / "a.json"), "--report", "html", "--lang", "es"]
     )
     assert run.exit_code == 2 and "--report-file" in run.stderr and not (tmp_path / "a.json").exists()
     # The package on standard output, the report in its file, with the figures of that package.
     report = tmp_path / "reporte.html"
-    run = runner.invoke(main, ["convert", str(sample), "-o", "-", "--report", "html", "--report-file", str(report)])
+    run = runner.invoke(
+        main, ["convert", str(sample), *AGENCY, "-o", "-", "--report", "html", "--report-file", str(report)]
+    )
     assert run.exit_code == 0 and json.loads(run.stdout)["releases"]
     assert report.read_text(encoding="utf-8").count("<svg") == 3
     # The text and JSON reports go to a file too.
     for fmt in ("text", "json"):
         out = tmp_path / f"reporte.{fmt}"
-        args = ["convert", str(sample), "-o", str(tmp_path / "b.json"), "--report", fmt, "--report-file", str(out)]
+        args = [
+            "convert",
+            str(sample),
+            *AGENCY,
+            "-o",
+            str(tmp_path / "b.json"),
+            "--report",
+            fmt,
+            "--report-file",
+            str(out),
+        ]
         run = runner.invoke(main, [*args, "--lang", "en"])
         assert run.exit_code == 0 and run.stderr == ""
         assert "Converted" in out.read_text(encoding="utf-8") if fmt == "text" else json.loads(out.read_text())
