@@ -427,4 +427,5 @@ def validate(
                     validator.document(doc)
         except CdmxError as e:
             result.input_errors.append(e)
+    result.statistics.finish()
     return result
