@@ -47,6 +47,27 @@ def ntr(singular: str, plural: str, n: int, lang: str) -> str:
     return translations(lang).ngettext(singular, plural, n)
 
 
+def NP_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a text and its plural for the catalogs (translated by :func:`counted`)."""
+    return singular, plural
+
+
+#: Counts in words, singular and plural ("1 source", "2 sources"; "1 vez", "2 veces").
+COUNTED: dict[str, tuple[str, str]] = {
+    "times": NP_("{count} time", "{count} times"),
+    "errors": NP_("{count} error", "{count} errors"),
+    "warnings": NP_("{count} warning", "{count} warnings"),
+    "things": NP_("{count} release/record", "{count} releases/records"),
+    "sources": NP_("{count} source", "{count} sources"),
+}
+
+
+def counted(key: str, n: int, lang: str) -> str:
+    """``n`` and the word :data:`COUNTED` has for ``key``, in the form ``n`` takes in ``lang``."""
+    singular, plural = COUNTED[key]
+    return ntr(singular, plural, n, lang).format(count=n)
+
+
 # check (or "schema:<type>") → (title, advice), in English; the Spanish is in the catalog
 # (locale/es/LC_MESSAGES/ocds_cdmx.po). Titles and advice are str.format templates over the finding's
 # parameters and ``field``. N_ marks a text for extraction without translating it here.
@@ -508,6 +529,9 @@ TEXTS: dict[str, str] = {
     "encoding_hint": N_(
         " It looks like Latin-1 (ISO-8859-1/Windows-1252): read it with --encoding latin-1, or convert it to UTF-8."
     ),
+    "spreadsheet_given": N_(
+        "{source}: this is a spreadsheet, not OCDS JSON. Convert it first (cdmx convert {source} -o paquete.json), then validate the package it writes."
+    ),
     "cannot_open": N_("{source}: cannot open: {detail}"),
     "io_error": N_("{source}: cannot read: {detail}"),
     "empty_file": N_("{source}: the file is empty"),
@@ -633,6 +657,8 @@ TEXTS: dict[str, str] = {
     "unreadable": N_("Could not be read"),
     "headline": N_("{status}: {errors} errors, {warnings} warnings in {count} {things} ({sources} sources)."),
     "things": N_("releases/records"),
+    "headline_counts": N_("{status}: {errors}, {warnings} in {things} ({sources})."),
+    "validation_summary_counts": N_("Output checked with cdmx validate: {errors}, {warnings}."),
     "occurrences": N_("{count} times"),
     "more": N_("… and {count} more"),
     "what_to_do": N_("What to do"),
