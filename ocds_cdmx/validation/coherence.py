@@ -116,6 +116,9 @@ def check_release(release: dict, path: tuple, f: Findings, now: datetime | None 
 
 def _realistic_dates(release: dict, path: tuple, f: Findings, now: datetime) -> None:
     """No contract signed in the future; no date a person typed before 1990."""
+    # RFC 3339 dates start with the year: most are told apart from the text alone, without parsing.
+    earliest = f"{EARLIEST_YEAR:04d}"
+    soonest = (now + FUTURE_SLACK - timedelta(days=1)).strftime("%Y-%m-%d")
     dates: list[tuple[Any, tuple]] = [(_dict_at(release, steps), steps) for steps in DATE_FIELDS]
     for i, award in enumerate(_list(release.get("awards"))):
         dates.append((_dict(award).get("date"), ("awards", i, "date")))
@@ -124,12 +127,14 @@ def _realistic_dates(release: dict, path: tuple, f: Findings, now: datetime) -> 
         signed = contract.get("dateSigned")
         dates.append((signed, ("contracts", i, "dateSigned")))
         dates.append((_dict(contract.get("period")).get("startDate"), ("contracts", i, "period", "startDate")))
-        parsed = _date(signed)
+        parsed = _date(signed) if isinstance(signed, str) and signed[:10] >= soonest else None
         if parsed is not None and parsed > now + FUTURE_SLACK:
             f.add("date_in_future", path + ("contracts", i, "dateSigned"), signed)
         for k, tx in enumerate(_list(_dict(contract.get("implementation")).get("transactions"))):
             dates.append((_dict(tx).get("date"), ("contracts", i, "implementation", "transactions", k, "date")))
     for value, rel in dates:
+        if not isinstance(value, str) or value[:4] >= earliest:
+            continue
         parsed = _date(value)
         if parsed is not None and parsed.year < EARLIEST_YEAR:
             f.add("date_too_early", path + rel, value, year=EARLIEST_YEAR)
@@ -319,37 +324,35 @@ def _cut(a: str, b: str) -> bool:
     return len(short) >= 20 and long.startswith(short)
 
 
-#: Where documents are, and the section of documentType.csv each place is.
-DOCUMENT_PLACES = (
-    (("planning", "documents"), "planning"),
-    (("tender", "documents"), "tender"),
-    (("awards", "[]", "documents"), "award"),
-    (("contracts", "[]", "documents"), "contract"),
-    (("contracts", "[]", "implementation", "documents"), "implementation"),
-)
-
-
 def _document_types(release: dict, path: tuple, f: Findings) -> None:
-    for steps, section in DOCUMENT_PLACES:
-        for documents, rel in _follow(release, steps, ()):
-            for k, document in enumerate(_list(documents)):
-                code = _dict(document).get("documentType")
-                sections = DOCUMENT_SECTIONS.get(code) if isinstance(code, str) else None
-                if sections and section not in sections:
-                    f.add("document_type_section", path + rel + (k, "documentType"), code,
-                          code=code, section=section, sections=", ".join(sorted(sections)))  # fmt: skip
-
-
-def _follow(node: Any, steps: tuple, rel: tuple):
-    if not steps:
-        yield node, rel
-        return
-    step, rest = steps[0], steps[1:]
-    if step == "[]":
-        for i, item in enumerate(_list(node)):
-            yield from _follow(item, rest, (*rel, i))
-    elif isinstance(node, dict) and step in node:
-        yield from _follow(node[step], rest, (*rel, step))
+    """Each document's type against the sections documentType.csv gives it (by plain loops: every release)."""
+    places: list[tuple[Any, tuple, str]] = []
+    for key, section in (("planning", "planning"), ("tender", "tender")):
+        obj = release.get(key)
+        if isinstance(obj, dict) and "documents" in obj:
+            places.append((obj["documents"], (key, "documents"), section))
+    awards = release.get("awards")
+    for i, award in enumerate(awards if isinstance(awards, list) else ()):
+        if isinstance(award, dict) and "documents" in award:
+            places.append((award["documents"], ("awards", i, "documents"), "award"))
+    contracts = release.get("contracts")
+    for i, contract in enumerate(contracts if isinstance(contracts, list) else ()):
+        if not isinstance(contract, dict):
+            continue
+        if "documents" in contract:
+            places.append((contract["documents"], ("contracts", i, "documents"), "contract"))
+        implementation = contract.get("implementation")
+        if isinstance(implementation, dict) and "documents" in implementation:
+            places.append(
+                (implementation["documents"], ("contracts", i, "implementation", "documents"), "implementation")
+            )
+    for documents, rel, section in places:
+        for k, document in enumerate(documents if isinstance(documents, list) else ()):
+            code = document.get("documentType") if isinstance(document, dict) else None
+            sections = DOCUMENT_SECTIONS.get(code) if isinstance(code, str) else None
+            if sections and section not in sections:
+                f.add("document_type_section", path + rel + (k, "documentType"), code,
+                      code=code, section=section, sections=", ".join(sorted(sections)))  # fmt: skip
 
 
 class NameVariants:

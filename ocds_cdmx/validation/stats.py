@@ -241,8 +241,6 @@ class Statistics:
     def _compute(self) -> dict:
         if self._summary is not None:
             return self._summary
-        if self._folder is not None and self._spilled is None:
-            raise RuntimeError("statistics added to after finish()")
         zero = decimal.Decimal(0)
         processes = 0
         buyers: Counter[str] = Counter()
