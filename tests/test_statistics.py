@@ -191,3 +191,13 @@ def test_more_cumulative_releases_never_change_a_total(processes, rng):
     for key in ("ocids", "award_amounts", "contract_amounts", "awards_count", "contracts_count",
                 "procurement_methods", "suppliers_count", "buyers", "award_amounts_by_method"):  # fmt: skip
         assert a[key] == b[key], key
+
+
+def test_a_real_record_package_has_its_statistics():
+    from .conftest import REAL
+
+    stats = validate(REAL / "federal-apf" / "via-ocdskit" / "record-package-1.json", jobs=1).statistics.as_dict()
+    assert stats["records"] == 1 and stats["ocids"] == 1
+    assert stats["award_amounts"] == {"MXN": 227584.71} == stats["contract_amounts"]
+    assert stats["procurement_methods"] == {"direct": 1} and stats["buyers_count"] == stats["suppliers_count"] == 1
+    assert stats["first_date"] == "2016-02-04T11:02:19Z"
