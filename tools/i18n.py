@@ -34,7 +34,7 @@ METHODS = {
     SITE_DOMAIN: (PACKAGE / "site", [("**.py", "python"), ("templates/**.html", "jinja2.ext:babel_extract")]),
 }
 #: The functions that mark texts: name → the positions of their message arguments.
-KEYWORDS = {"N_": None, "tr": (1,), "ntr": (1, 2), "_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"N_": None, "NP_": (1, 2), "tr": (1,), "ntr": (1, 2), "_": None, "gettext": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})|%\(?[a-z_]*\)?[sd]")
 
 
