@@ -32,7 +32,7 @@ def _package(tmp_path: Path, releases: list[dict], name: str = "p.json") -> Path
 
 def _release(n: int = 1, **fields) -> dict:
     return {"ocid": f"ocds-87sd3t-{n}", "id": f"r{n}", "date": "2024-03-01T00:00:00-06:00", "tag": ["award"],
-            "initiationType": "tender", **fields}  # fmt: skip
+            "initiationType": "tender", "buyer": {"name": "Secretaría de prueba"}, **fields}  # fmt: skip
 
 
 def _groups(result, check: str) -> list[dict]:
