@@ -1,0 +1,518 @@
+"""What a nightly job on a city server meets — hostile input, full disks, kills, other users — and that
+nothing is lost: each test reproduces one way the toolkit broke (issue 9) and checks what it does now."""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ocds_cdmx.cli import main
+from ocds_cdmx.io import output as output_module
+
+from .conftest import ROOT
+
+SAMPLE = ROOT / "samples" / "releases.json"
+XLSX = ROOT / "samples" / "A121Fr30B_2024T3.xlsx"
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def cdmx(*args: str, input: str | bytes | None = None) -> tuple[int, str, str]:
+    """Run the command as the user would (in this process), giving (exit code, stdout, stderr)."""
+    result = CliRunner().invoke(main, [str(a) for a in args], input=input)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def no_traceback(*texts: str) -> None:
+    for text in texts:
+        assert "Traceback" not in text and "Internal error" not in text, text
+
+
+def package(releases: list, **fields) -> dict:
+    return {"uri": "urn:x", "publishedDate": "2024-10-01T00:00:00Z", "version": "1.1", **fields, "releases": releases}
+
+
+def release(ocid: str = "ocds-87sd3t-1", rid: str = "1", **fields) -> dict:
+    return {"ocid": ocid, "id": rid, "date": "2024-10-01T00:00:00Z", "tag": ["tender"], "initiationType": "tender",
+            **fields}  # fmt: skip
+
+
+def write_json(path: Path, value) -> Path:
+    path.write_text(json.dumps(value), encoding="utf-8")
+    return path
+
+
+# --- Outputs: devices, directories, links, permissions ---------------------------------------------
+
+
+# Never the real /dev/null here: on a version without the check, the test itself would replace it.
+@pytest.mark.skipif(not IS_ROOT, reason="making a device node needs root")
+def test_a_device_as_output_is_refused_and_stays_a_device(tmp_path):
+    device = tmp_path / "null"
+    os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    code, out, err = cdmx("merge", SAMPLE, "-o", device)
+    assert code == 2 and "device" in err
+    assert stat.S_ISCHR(device.stat().st_mode)
+    no_traceback(out, err)
+
+
+def test_a_fifo_or_a_link_to_standard_output_as_output_is_refused(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    code, out, err = cdmx("merge", SAMPLE, "-o", fifo)
+    assert code == 2 and "device" in err
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    code, out, err = cdmx("merge", SAMPLE, "-o", link)
+    assert code == 2 and "device" in err
+    assert link.is_symlink()
+    no_traceback(out, err)
+
+
+def test_a_directory_as_output_is_refused(tmp_path):
+    code, out, err = cdmx("merge", SAMPLE, "-o", tmp_path)
+    assert code == 2 and "directory" in err
+    code, out, err = cdmx("convert", XLSX, "-o", tmp_path, "--report", "text")
+    assert code == 2 and "directory" in err
+    no_traceback(out, err)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_symlinked_output_updates_the_file_it_points_at(tmp_path):
+    (tmp_path / "v1").mkdir()
+    target = tmp_path / "v1" / "records.json"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "records.json"
+    link.symlink_to(target)
+    code, _, err = cdmx("merge", SAMPLE, "-o", link)
+    assert code == 0, err
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert json.loads(target.read_text(encoding="utf-8"))["records"]
+
+
+def test_the_replaced_file_keeps_its_mode_and_new_files_get_the_umasks(tmp_path):
+    out = tmp_path / "records.json"
+    out.write_text("{}", encoding="utf-8")
+    out.chmod(0o644)
+    assert cdmx("merge", SAMPLE, "-o", out)[0] == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    out.chmod(0o640)
+    assert cdmx("merge", SAMPLE, "-o", out)[0] == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    old = os.umask(0o027)
+    try:
+        new = tmp_path / "new.json"
+        assert cdmx("merge", SAMPLE, "-o", new)[0] == 0
+        assert stat.S_IMODE(new.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+    new2 = tmp_path / "new2.json"
+    assert cdmx("merge", SAMPLE, "-o", new2)[0] == 0
+    assert stat.S_IMODE(new2.stat().st_mode) == 0o666 & ~old
+
+
+def test_an_output_that_is_also_an_input_is_refused(tmp_path):
+    rel = shutil.copy(SAMPLE, tmp_path / "rel.json")
+    before = Path(rel).read_bytes()
+    code, _out, err = cdmx("merge", "--linked-releases", rel, "-o", rel)
+    assert code == 2 and "also an input" in err
+    assert Path(rel).read_bytes() == before
+    # Updating records in place is what --update is for: allowed.
+    records = tmp_path / "records.json"
+    assert cdmx("merge", rel, "-o", records)[0] == 0
+    code, _, err = cdmx("merge", "--update", records, rel, "-o", records)
+    assert code == 0, err
+
+
+def test_a_read_only_output_folder_is_a_message(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EROFS, "Read-only file system", str(tmp_path))
+
+    monkeypatch.setattr(output_module.tempfile, "mkstemp", refuse)
+    code, out, err = cdmx("merge", SAMPLE, "-o", tmp_path / "records.json")
+    assert code == 2 and "Read-only file system" in err
+    no_traceback(out, err)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OSError(errno.ENOSPC, "No space left on device"),
+        OSError(errno.EMFILE, "Too many open files"),
+    ],
+)
+def test_a_full_disk_or_too_many_open_files_while_writing_is_a_message_and_the_old_output_stays(tmp_path, error):
+    out = tmp_path / "records.json"
+    out.write_text("previous", encoding="utf-8")
+    real = output_module.PackageWriter.write_texts
+
+    def failing(self, texts):
+        real(self, texts)
+        raise error
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(output_module.PackageWriter, "write_texts", failing)
+        code, stdout, err = cdmx("merge", SAMPLE, "-o", out)
+    assert code == 2 and error.strerror in err
+    no_traceback(stdout, err)
+    assert out.read_text(encoding="utf-8") == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["records.json"]
+
+
+def test_a_full_tmpdir_is_a_message(tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    import ocds_cdmx.io.tempfiles as tempfiles
+
+    monkeypatch.setattr(tempfiles.tempfile, "mkdtemp", full)
+    for args in (["merge", SAMPLE, "-o", tmp_path / "r.json"], ["convert", XLSX, "-o", tmp_path / "c.json"]):
+        code, out, err = cdmx(*args)
+        assert code == 2 and "No space left" in err
+        no_traceback(out, err)
+
+
+# --- Inputs: nothing dropped without a word ---------------------------------------------------------
+
+
+def test_an_unreadable_entry_of_an_input_directory_is_an_input_error(tmp_path):
+    nights = tmp_path / "nights"
+    nights.mkdir()
+    shutil.copy(SAMPLE, nights / "a.json")
+    (nights / "b.json").symlink_to(tmp_path / "gone.json")
+    for command in (["validate"], ["merge", "-o", tmp_path / "records.json"]):
+        code, out, err = cdmx(*command, nights)
+        assert code == 2, (command, out, err)
+        assert "b.json" in out + err
+        no_traceback(out, err)
+    assert not (tmp_path / "records.json").exists()
+
+
+@pytest.mark.skipif(IS_ROOT, reason="root reads every directory")
+def test_an_unreadable_subdirectory_is_an_input_error(tmp_path):
+    nights = tmp_path / "nights"
+    (nights / "locked").mkdir(parents=True)
+    shutil.copy(SAMPLE, nights / "a.json")
+    shutil.copy(SAMPLE, nights / "locked" / "b.json")
+    (nights / "locked").chmod(0)
+    try:
+        code, out, err = cdmx("validate", nights)
+        assert code == 2 and "locked" in out + err
+    finally:
+        (nights / "locked").chmod(0o755)
+
+
+def test_an_unreadable_subdirectory_found_by_the_walk_is_an_input_error(tmp_path, monkeypatch):
+    # What root cannot be shown: os.walk meeting a folder it may not list.
+    nights = tmp_path / "nights"
+    (nights / "locked").mkdir(parents=True)
+    shutil.copy(SAMPLE, nights / "a.json")
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("locked"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out, _err = cdmx("validate", nights)
+    assert code == 2 and "Permission denied" in out and "locked" in out
+
+
+@pytest.mark.parametrize("key", ["releases", "version"])
+def test_a_key_given_twice_in_a_package_is_an_error(tmp_path, key):
+    first = json.dumps(release("ocds-87sd3t-1"))
+    second = json.dumps(release("ocds-87sd3t-2"))
+    if key == "releases":
+        text = f'{{"uri": "urn:x", "version": "1.1", "releases": [{first}], "releases": [{second}]}}'
+    else:
+        text = f'{{"uri": "urn:x", "version": "1.1", "releases": [{first}], "version": "1.0"}}'
+    path = tmp_path / "twice.json"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "records.json"
+    for command in (["validate"], ["merge", "-o", out]):
+        code, stdout, err = cdmx(*command, path)
+        assert code == 2 and f'"{key}" appears twice' in stdout + err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("items", ['{"ocid": "ocds-87sd3t-1"}', '"x"', "null", "3"])
+def test_releases_that_are_not_an_array_never_make_an_empty_output(tmp_path, items):
+    path = tmp_path / "odd.json"
+    path.write_text(f'{{"uri": "urn:x", "version": "1.1", "releases": {items}}}', encoding="utf-8")
+    out = tmp_path / "records.json"
+    out.write_text("previous", encoding="utf-8")
+    code, stdout, err = cdmx("merge", path, "-o", out)
+    assert code == 2 and "not an array" in err
+    assert out.read_text(encoding="utf-8") == "previous"
+    # validate says what the Review Tool says: the schema wants an array.
+    code, stdout, err = cdmx("validate", "--format", "json", path)
+    report = json.loads(stdout)
+    assert code == 1 and any(
+        f["field"] == "releases" and f["params"].get("type") == "array" for f in report["findings"]
+    )
+
+
+def test_a_package_with_both_releases_and_records_is_an_error(tmp_path):
+    path = write_json(
+        tmp_path / "both.json", {"uri": "urn:x", "version": "1.1", "releases": [release()], "records": []}
+    )
+    for command in (["validate"], ["merge", "-o", tmp_path / "out.json"]):
+        code, out, err = cdmx(*command, path)
+        assert code == 2 and "both" in out + err
+        no_traceback(out, err)
+
+
+def test_a_number_beyond_a_double_is_refused_never_written_as_infinity(tmp_path):
+    text = json.dumps(package([release(awards=[{"id": "1", "value": {"amount": 1, "currency": "MXN"}}])]))
+    path = tmp_path / "big.json"
+    path.write_text(text.replace('"amount": 1', '"amount": 1e400'), encoding="utf-8")
+    out = tmp_path / "records.json"
+    code, stdout, err = cdmx("merge", path, "-o", out)
+    assert code == 2 and "range of a double" in err
+    assert not out.exists()
+    code, stdout, err = cdmx("validate", "--format", "json", path)
+    assert code == 2 and "Infinity" not in stdout
+    json.loads(stdout)
+    # Whole numbers of any size are exact in JSON and in Python: kept as they are.
+    path.write_text(text.replace('"amount": 1', '"amount": 1' + "0" * 400), encoding="utf-8")
+    code, stdout, err = cdmx("merge", path, "-o", out)
+    assert code == 0, err
+    assert "1" + "0" * 400 in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("where", ["title", "key"])
+def test_a_lone_surrogate_is_a_message(tmp_path, where):
+    text = json.dumps(package([release(tender={"id": "t", "title": "TITLE"})]))
+    bad = text.replace("TITLE", "a\\ud800b") if where == "title" else text.replace('"title"', '"\\udfff"')
+    path = tmp_path / "surrogate.json"
+    path.write_text(bad, encoding="utf-8")
+    for command in (["validate"], ["merge", "-o", tmp_path / "out.json"], ["validate", "--format", "json"]):
+        code, out, err = cdmx(*command, path)
+        assert code == 2 and "surrogate" in out + err, (command, out, err)
+        no_traceback(out, err)
+    # A pair is one character, and welcome.
+    path.write_text(text.replace("TITLE", "\\ud83d\\ude00"), encoding="utf-8")
+    assert cdmx("merge", path, "-o", tmp_path / "out.json")[0] == 0
+    assert "😀" in (tmp_path / "out.json").read_text(encoding="utf-8")
+
+
+def test_deep_nesting_is_a_message_in_validate_and_merge(tmp_path):
+    deep = "[" * 5000 + "]" * 5000
+    text = json.dumps(package([release(tender={"id": "t", "deep": "DEEP"})])).replace('"DEEP"', deep)
+    path = tmp_path / "deep.json"
+    path.write_text(text, encoding="utf-8")
+    for command in (["validate"], ["merge", "-o", tmp_path / "out.json"]):
+        code, out, err = cdmx(*command, path)
+        assert code == 2 and "nest" in out + err, (command, out[-500:], err[-500:])
+        no_traceback(out, err)
+
+
+# --- Damaged and hostile files: a message, bounded memory ------------------------------------------
+
+
+def flip_byte(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+
+
+def test_a_bit_flipped_gzip_is_a_message(tmp_path):
+    data = gzip.compress(SAMPLE.read_bytes())
+    path = tmp_path / "releases.json.gz"
+    path.write_bytes(flip_byte(data, len(data) // 2))
+    for command in (["validate"], ["merge", "-o", tmp_path / "out.json"]):
+        code, out, err = cdmx(*command, path)
+        assert code == 2 and "releases.json.gz" in out + err, (out, err)
+        no_traceback(out, err)
+
+
+def _member_offset(data: bytes, name: str) -> int:
+    """Where the compressed bytes of a zip member start."""
+    with zipfile.ZipFile(__import__("io").BytesIO(data)) as z:
+        info = z.getinfo(name)
+    at = info.header_offset
+    name_length = int.from_bytes(data[at + 26 : at + 28], "little")
+    extra_length = int.from_bytes(data[at + 28 : at + 30], "little")
+    return at + 30 + name_length + extra_length
+
+
+def test_a_bit_flipped_xlsx_is_a_message(tmp_path):
+    data = XLSX.read_bytes()
+    with zipfile.ZipFile(XLSX) as z:
+        sheet = next(i for i in z.infolist() if i.filename.startswith("xl/worksheets/"))
+    start = _member_offset(data, sheet.filename)
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(flip_byte(data, start + sheet.compress_size // 2))
+    code, out, err = cdmx("convert", path, "-o", tmp_path / "out.json")
+    assert code == 2 and "damaged" in err, err
+    no_traceback(out, err)
+    assert not (tmp_path / "out.json").exists()
+
+
+def _with_part(source: Path, target: Path, name: str, data: bytes) -> Path:
+    with zipfile.ZipFile(source) as z, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            out.writestr(info, z.read(info))
+        out.writestr(name, data)
+    return target
+
+
+def _lie_about_size(path: Path, name: str, size: int) -> None:
+    """Make the headers say that ``name`` inflates to ``size`` bytes."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(name)
+    data[info.header_offset + 22 : info.header_offset + 26] = size.to_bytes(4, "little")
+    encoded = name.encode()
+    central = data.rfind(b"PK\x01\x02" + bytes(data[info.header_offset + 4 : info.header_offset + 6]))
+    while central >= 0:
+        if data[central + 46 : central + 46 + len(encoded)] == encoded:
+            data[central + 24 : central + 28] = size.to_bytes(4, "little")
+            break
+        central = data.rfind(b"PK\x01\x02", 0, central)
+    path.write_bytes(bytes(data))
+
+
+def ods_file(path: Path, content: bytes) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content)
+    return path
+
+
+ODS_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+    b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    b'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+)
+ODS_TAIL = b"</office:spreadsheet></office:body></office:document-content>"
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xlsm", "ods"])
+def test_a_zip_bomb_is_refused_by_the_bytes_it_really_inflates_to(tmp_path, kind):
+    zeros = b"\0" * (60 << 20)
+    if kind == "ods":
+        path = ods_file(tmp_path / "bomb.ods", ODS_HEAD + b"<!--" + zeros + b"-->" + ODS_TAIL)
+    else:
+        path = _with_part(XLSX, tmp_path / f"bomb.{kind}", "xl/media/zeros.bin", zeros)
+    code, out, err = cdmx("convert", path, "-m", "transparencia-adjudicaciones", "-o", tmp_path / "out.json")
+    assert code == 2 and "zip bombs" in err, err
+    no_traceback(out, err)
+
+
+def test_an_xlsx_that_lies_about_its_sizes_is_refused(tmp_path):
+    path = _with_part(XLSX, tmp_path / "liar.xlsx", "xl/media/zeros.bin", b"\0" * (60 << 20))
+    _lie_about_size(path, "xl/media/zeros.bin", 1000)
+    code, _out, err = cdmx("convert", path, "-o", tmp_path / "out.json")
+    assert code == 2 and ("zip bombs" in err or "damaged" in err), err
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_entities_are_refused_anywhere_in_an_ods_part(tmp_path):
+    table = b'<table:table table:name="Hoja1"><table:table-row><table:table-cell><text:p>x</text:p></table:table-cell></table:table-row></table:table>'
+    padding = b"<!--" + b"x" * 10_000 + b"-->"
+    content = ODS_HEAD + padding + b'<!DOCTYPE x [<!ENTITY a "aaaa">]>' + table + ODS_TAIL
+    path = ods_file(tmp_path / "entities.ods", content)
+    code, _out, err = cdmx("convert", path, "-m", "transparencia-adjudicaciones", "-o", tmp_path / "out.json")
+    assert code == 2 and "entities" in err, err
+
+
+def test_blank_rows_of_an_ods_cost_nothing(tmp_path):
+    from ocds_cdmx.io.workbook import Workbook
+
+    row = b'<table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>'
+    cells = b"<table:table-row><table:table-cell><text:p>last</text:p></table:table-cell></table:table-row>"
+    content = ODS_HEAD + b'<table:table table:name="Hoja1">' + row + cells + b"</table:table>" + ODS_TAIL
+    path = ods_file(tmp_path / "blank.ods", content)
+    start = time.perf_counter()
+    with Workbook(path) as book:
+        rows = list(book.sheets()[0].rows())
+    assert rows[-1] == (1048571, ["last"]) and len(rows) <= 2
+    assert time.perf_counter() - start < 5
+
+
+def test_a_csv_cell_of_any_length_is_read(tmp_path):
+    from ocds_cdmx.io.workbook import Workbook
+
+    long = "x" * 200_000
+    path = tmp_path / "long.csv"
+    path.write_text(f"a,b\n1,{long}\n", encoding="utf-8")
+    with Workbook(path) as book:
+        rows = list(book.sheets()[0].rows())
+    assert rows[1] == (2, ["1", long])
+    code, _out, err = cdmx("convert", path, "-m", "transparencia-adjudicaciones", "-o", tmp_path / "out.json")
+    assert code == 2 and "Traceback" not in err and "field larger" not in err
+
+
+def test_unknown_and_non_text_encodings_are_a_message(tmp_path):
+    for encoding in ("rot13", "base64", "no-such-encoding"):
+        code, out, err = cdmx("validate", "--encoding", encoding, SAMPLE)
+        assert code == 2 and encoding in out, (encoding, out)
+        no_traceback(out, err)
+        code, out, err = cdmx("merge", "--encoding", encoding, SAMPLE, "-o", tmp_path / "out.json")
+        assert code == 2
+        no_traceback(out, err)
+    csv_path = tmp_path / "data.csv"
+    csv_path.write_text("a,b\n1,2\n", encoding="utf-8")
+    code, out, err = cdmx("convert", csv_path, "--encoding", "rot13", "-m", "transparencia-adjudicaciones")
+    assert code == 2
+    no_traceback(out, err)
+
+
+def test_a_fifo_as_input_is_read(tmp_path):
+    fifo = tmp_path / "input.json"
+    os.mkfifo(fifo)
+    data = SAMPLE.read_bytes()
+
+    def feed():
+        with open(fifo, "wb") as f:
+            f.write(data)
+
+    import threading
+
+    thread = threading.Thread(target=feed)
+    thread.start()
+    code, _out, err = cdmx("merge", fifo, "-o", tmp_path / "records.json")
+    thread.join()
+    assert code == 0, err
+    assert json.loads((tmp_path / "records.json").read_text(encoding="utf-8"))["records"]
+
+
+def run_cdmx(*args: str, stdin=None, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """The installed command in a child process, as cron runs it."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    code = "import sys; from ocds_cdmx.cli import main; sys.argv[0] = 'cdmx'; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], stdin=stdin, env=environment, capture_output=True, **kwargs
+    )
+
+
+def test_a_pipe_as_dev_stdin_is_read(tmp_path):
+    with open(SAMPLE, "rb") as data:
+        pipe = subprocess.Popen(["cat"], stdin=data, stdout=subprocess.PIPE)
+        done = run_cdmx("merge", "/dev/stdin", "-o", tmp_path / "records.json", stdin=pipe.stdout, timeout=120)
+        pipe.wait()
+    assert done.returncode == 0, done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+def test_standard_input_is_spooled_with_a_bound(tmp_path):
+    done = run_cdmx(
+        "merge", "-", "-o", tmp_path / "r.json", input=SAMPLE.read_bytes(), env={"CDMX_MAX_STDIN": "1000"}, timeout=120
+    )
+    assert done.returncode == 2 and b"CDMX_MAX_STDIN" in done.stderr, done.stderr
+    assert not (tmp_path / "r.json").exists()
