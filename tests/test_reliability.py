@@ -516,3 +516,52 @@ def test_standard_input_is_spooled_with_a_bound(tmp_path):
     )
     assert done.returncode == 2 and b"CDMX_MAX_STDIN" in done.stderr, done.stderr
     assert not (tmp_path / "r.json").exists()
+
+
+# --- Mappings and statistics -------------------------------------------------------------------------
+
+MAPPING = ROOT / "ocds_cdmx" / "conversion" / "mappings" / "transparencia-adjudicaciones.yaml"
+
+LAUGHS = "lol0: &l0 [lol]\n" + "".join(f"lol{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]\n" for n in range(1, 10))
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param(LAUGHS, id="billion-laughs"),
+        pytest.param("loop: &loop [*loop]\n", id="recursive-alias"),
+        pytest.param("big: " + "9" * 100_001 + "\n", id="huge-integer"),
+        pytest.param("deep: " + "[" * 200 + "]" * 200 + "\n", id="deep"),
+    ],
+)
+def test_a_hostile_yaml_mapping_is_refused_quickly(tmp_path, extra):
+    path = tmp_path / "hostile.yaml"
+    path.write_text(MAPPING.read_text(encoding="utf-8") + "\n" + extra, encoding="utf-8")
+    start = time.perf_counter()
+    code, out, err = cdmx("mappings", "check", path)
+    assert code in (1, 2) and "hostile.yaml" in out + err, (out, err)
+    no_traceback(out, err)
+    code, out, err = cdmx("convert", XLSX, "-m", path, "-o", tmp_path / "out.json")
+    assert code == 2 and "hostile.yaml" in err, err
+    no_traceback(out, err)
+    assert time.perf_counter() - start < 20
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"awards": -1},
+        {"awards": [{"id": "1", "suppliers": 3, "value": {"amount": "x", "currency": 5}}]},
+        {"contracts": "x", "tag": 3, "buyer": [], "tender": 1, "date": 5},
+        {"awards": [{"id": "1", "value": {"amount": 10**400, "currency": "MXN"}}]},
+        {"awards": [{"id": str(i), "value": {"amount": 1.7e308, "currency": "MXN"}} for i in range(3)]},
+    ],
+)
+def test_statistics_of_wrong_types_never_crash_and_stay_json(tmp_path, fields):
+    path = write_json(tmp_path / "odd.json", package([release(**fields)]))
+    code, out, err = cdmx("validate", path)
+    assert code == 1, out
+    no_traceback(out, err)
+    code, out, err = cdmx("validate", "--format", "json", path)
+    assert code == 1 and "Infinity" not in out
+    json.loads(out)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import gzip
+import io
 import os
 import signal
 import sys
@@ -25,6 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..core.errors import CdmxError
+from ..io.output import output_target
 from ..io.tempfiles import remove_stale_scratch
 from ..report.messages import LANGS, default_lang, input_error_text, text
 
@@ -117,6 +120,36 @@ def _encodable_streams() -> None:
                 stream.reconfigure(errors="cdmx-fallback")
 
 
+class _ClosedStream(io.TextIOBase):
+    """Stands for a standard stream the process was started without: writing to it is an error, not a
+    silent loss of the data."""
+
+    encoding = "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed", "-")
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed", "-")
+
+
+@contextlib.contextmanager
+def update_lock(output: str | os.PathLike | None) -> Iterator[None]:
+    """Hold the lock of an output that a command updates in place (``merge --update``): a second run
+    waits for the first and then reads what it wrote, so no night is lost."""
+    if output is None or str(output) == "-":
+        yield
+        return
+    from ..publishing.locks import FileLock
+
+    target = output_target(output)
+    with FileLock(target.parent / f".{target.name}.lock"):
+        yield
+
+
 class Interrupted(KeyboardInterrupt):
     """SIGTERM, raised in the main thread so that every ``with`` removes its temporary files."""
 
@@ -161,6 +194,10 @@ def error_message(error: BaseException, lang: str) -> str:
 def guarded() -> Iterator[None]:
     """Run a command so that nothing but a message and an exit code reaches the user."""
     previous = None
+    if sys.stdout is None:  # started with its standard output closed
+        sys.stdout = _ClosedStream()
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the report has nowhere to go
     with contextlib.suppress(ValueError):  # not the main thread
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     _encodable_streams()
@@ -178,7 +215,7 @@ def guarded() -> Iterator[None]:
     except Exception as e:
         if os.environ.get("CDMX_DEBUG"):
             raise
-        if isinstance(e, OSError) and getattr(e, "errno", None) == 32:  # EPIPE without BrokenPipeError
+        if isinstance(e, OSError) and e.errno == errno.EPIPE:  # from a library that wrapped it
             _quiet_stdout()
             sys.exit(2)
         _say(error_message(e, (_LANG or [default_lang()])[0]))

@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 
 from ..core.options import ValidateOptions
+from ..io.output import open_output
 from ..report.jsonreport import write_json
 from ..report.text import write_text
 from ..schema import TAGS
@@ -65,7 +66,8 @@ def validate_command(
     with ProgressLine("validate", fmt == "text", bar=True) as line:
         result = validate(list(sources), options, progress=line.count)
     if fmt == "json":
-        write_json(result, lang, sys.stdout)
+        with open_output("-") as out:  # UTF-8, as JSON is, whatever the locale
+            write_json(result, lang, out)
     else:
         write_text(result, lang, Console(highlight=False, soft_wrap=True), show_statistics=not no_statistics)
     sys.exit(result.exit_code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
@@ -50,16 +51,16 @@ class Statistics:
         tender = release.get("tender")
         if isinstance(tender, dict) and isinstance(tender.get("procurementMethod"), str):
             self.methods[tender["procurementMethod"]] += 1
-        for award in release.get("awards") or []:
+        for award in _list(release.get("awards")):
             if not isinstance(award, dict):
                 continue
-            for supplier in award.get("suppliers") or []:
+            for supplier in _list(award.get("suppliers")):
                 if isinstance(supplier, dict):
                     key = supplier.get("id") or supplier.get("name")
                     if isinstance(key, str):
                         self.suppliers.add(key)
             _sum(award.get("value"), self.awards_by_currency)
-        for contract in release.get("contracts") or []:
+        for contract in _list(release.get("contracts")):
             if isinstance(contract, dict):
                 _sum(contract.get("value"), self.contracts_by_currency)
 
@@ -81,8 +82,21 @@ class Statistics:
         }
 
 
+def _list(value: Any) -> list:
+    """An array of the data, or nothing when it is not one (the schema pass reports it)."""
+    return value if isinstance(value, list) else []
+
+
 def _sum(value: Any, into: Counter) -> None:
     if isinstance(value, dict):
         amount, currency = value.get("amount"), value.get("currency")
         if isinstance(amount, int | float) and not isinstance(amount, bool) and isinstance(currency, str):
-            into[currency] += amount
+            # A whole number of 400 digits, or a sum beyond a double (written as Infinity, which is not
+            # JSON), is no amount: the sums leave it out.
+            try:
+                total = into[currency] + amount
+                finite = math.isfinite(float(total))
+            except OverflowError:
+                return
+            if finite:
+                into[currency] = total
