@@ -474,7 +474,9 @@ TEXTS: dict[str, str] = {
         "{source}: is also an input: writing it would replace what is read. Write to another file (or update it with --update)."
     ),
     "os_error": N_("{source}: {detail}. Nothing was replaced: the previous output, if any, is intact."),
-    "os_error_nofile": N_("Input/output error: {detail}. Nothing was replaced: the previous output, if any, is intact."),
+    "os_error_nofile": N_(
+        "Input/output error: {detail}. Nothing was replaced: the previous output, if any, is intact."
+    ),
     "damaged_input": N_("An input is damaged ({detail}): a compressed file or a workbook that cannot be read."),
     "out_of_memory": N_("Out of memory: the input is too large or too deeply nested for this machine."),
     "interrupted": N_("Interrupted: temporary files were removed; the previous output, if any, is intact."),
