@@ -8,6 +8,7 @@ import gzip
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from click.testing import CliRunner
 from ocds_cdmx.cli import main
 from ocds_cdmx.io import output as output_module
 
-from .conftest import ROOT
+from .conftest import REAL, ROOT
 
 SAMPLE = ROOT / "samples" / "releases.json"
 XLSX = ROOT / "samples" / "A121Fr30B_2024T3.xlsx"
@@ -565,3 +566,200 @@ def test_statistics_of_wrong_types_never_crash_and_stay_json(tmp_path, fields):
     code, out, err = cdmx("validate", "--format", "json", path)
     assert code == 1 and "Infinity" not in out
     json.loads(out)
+
+
+# --- Streams, signals, other runs: what cron and the shell do --------------------------------------
+
+SEFIN = sorted((REAL / "cdmx" / "sefin-2015-data").glob("*.json"))[:3]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PYTHONIOENCODING": "cp1252"},
+        {"PYTHONIOENCODING": "ascii"},
+        {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
+    ],
+    ids=["cp1252", "ascii", "C-locale"],
+)
+def test_reports_are_encodable_in_any_locale(tmp_path, env):
+    done = run_cdmx("validate", "--lang", "es", *SEFIN, env=env, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert b"Traceback" not in done.stderr and b"Internal error" not in done.stderr
+    assert b"->" in done.stdout  # the advice arrow, spelt as the stream can
+    # Data on standard output is JSON, so UTF-8, whatever the locale; the report beside it is readable.
+    done = run_cdmx("merge", "--lang", "en", *SEFIN, env=env, timeout=120)
+    assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
+    assert json.loads(done.stdout.decode("utf-8"))["records"]
+    done = run_cdmx("validate", "--format", "json", *SEFIN, env=env, timeout=120)
+    assert json.loads(done.stdout.decode("utf-8"))["exit_code"] == 1
+
+
+def many_releases(path: Path, count: int = 3000) -> Path:
+    """Releases whose every date is wrong: a report of thousands of lines, a package of a megabyte."""
+    releases = [
+        {**release(f"ocds-87sd3t-{i:05d}", "1", tender={"id": "t", "title": "obra " * 20}), "date": f"ayer {i}"}
+        for i in range(count)
+    ]
+    return write_json(path, package(releases))
+
+
+def test_a_broken_pipe_ends_quietly_with_exit_2(tmp_path):
+    big = many_releases(tmp_path / "big.json")
+    code = "import sys; from ocds_cdmx.cli import main; sys.argv[0] = 'cdmx'; main()"
+    for args in (["merge", big, "--report", "none"], ["validate", "--format", "json", "--max-locations", "0", big]):
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        child = subprocess.Popen(
+            [sys.executable, "-c", code, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        )
+        child.stdout.read(10)  # what `| head -c 10` reads
+        child.stdout.close()
+        err = child.stderr.read()
+        assert child.wait(timeout=120) == 2, err
+        assert b"Traceback" not in err and b"Exception ignored" not in err, err
+
+
+def test_a_closed_standard_output_is_a_message(tmp_path):
+    done = run_cdmx("merge", SAMPLE, "--report", "text", stdout=None, preexec_fn=lambda: os.close(1), timeout=120)
+    assert done.returncode == 2
+    assert b"closed" in done.stderr and b"Traceback" not in done.stderr
+
+
+def _wait_for(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _started_merge(tmp_path: Path, tmpdir: Path, out: Path) -> subprocess.Popen:
+    """A merge reading a standard input that does not end yet: it is somewhere inside its run."""
+    code = "import sys; from ocds_cdmx.cli import main; sys.argv[0] = 'cdmx'; main()"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmpdir)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, "merge", "-", "-o", str(out)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    child.stdin.write(SAMPLE.read_bytes()[:1000])
+    child.stdin.flush()
+    _wait_for(lambda: any(tmpdir.glob("cdmx-stdin-*/stdin.json")))
+    return child
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_sigint_remove_temporary_files(tmp_path, sig):
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    out = tmp_path / "records.json"
+    out.write_text("previous", encoding="utf-8")
+    child = _started_merge(tmp_path, tmpdir, out)
+    child.send_signal(sig)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 2, err
+    assert b"Traceback" not in err and b"Interrupted" in err
+    assert list(tmpdir.iterdir()) == []
+    assert out.read_text(encoding="utf-8") == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["records.json", "tmp"]
+
+
+def test_what_sigkill_leaves_is_removed_by_the_next_run(tmp_path):
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    out = tmp_path / "records.json"
+    child = _started_merge(tmp_path, tmpdir, out)
+    child.kill()
+    child.communicate(timeout=60)
+    assert any(tmpdir.glob("cdmx-*"))
+    # A temporary output beside the target, as a run killed while writing leaves it.
+    stale = tmp_path / ".records.json.abc123.tmp"
+    stale.write_text("half", encoding="utf-8")
+    # A live run's files are left alone: this process holds their locks.
+    import fcntl
+
+    live_dir = tmpdir / "cdmx-merge-live"
+    live_dir.mkdir()
+    live_lock = open(live_dir / ".cdmx-lock", "w")  # noqa: SIM115
+    fcntl.flock(live_lock, fcntl.LOCK_EX)
+    live_tmp = open(tmp_path / ".records.json.live.tmp", "w")  # noqa: SIM115
+    fcntl.flock(live_tmp, fcntl.LOCK_EX)
+    try:
+        done = run_cdmx("merge", SAMPLE, "-o", out, env={"TMPDIR": str(tmpdir)}, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert [p.name for p in tmpdir.iterdir()] == ["cdmx-merge-live"]
+        assert not stale.exists() and (tmp_path / ".records.json.live.tmp").exists()
+    finally:
+        live_lock.close()
+        live_tmp.close()
+
+
+def test_workers_do_not_outlive_the_main_process(tmp_path):
+    script = tmp_path / "pool.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "from ocds_cdmx.io.workers import WorkerPool\n"
+        "pool = WorkerPool(2)\n"
+        "results = [pool.submit(time.sleep, 120) for _ in range(2)]\n"
+        "time.sleep(1)\n"
+        "import multiprocessing\n"
+        "print(' '.join(str(p.pid) for p in multiprocessing.active_children()), flush=True)\n"
+        "time.sleep(120)\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, env=env)
+    pids = [int(p) for p in child.stdout.readline().split()]
+    assert pids
+    child.kill()
+    child.wait(timeout=30)
+
+    def gone(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        # A zombie waits for its parent (this test's process adopted it only if it is the subreaper).
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+
+    _wait_for(lambda: all(gone(pid) for pid in pids), seconds=10)
+
+
+def test_two_overlapping_updates_lose_no_night(tmp_path):
+    from ocds_cdmx.publishing.locks import FileLock
+
+    records = tmp_path / "records.json"
+    assert cdmx("merge", SAMPLE, "-o", records)[0] == 0
+    tonight = write_json(tmp_path / "tonight.json", package([release("ocds-87sd3t-new", "n1")]))
+    lock = FileLock(tmp_path / ".records.json.lock")
+    lock.acquire()
+    code = "import sys; from ocds_cdmx.cli import main; sys.argv[0] = 'cdmx'; main()"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, "merge", "--update", str(records), str(tonight), "-o", str(records)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    try:
+        time.sleep(3)
+        assert child.poll() is None, child.communicate()  # waits for the run that holds the output
+    finally:
+        lock.release()
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err
+    ocids = {r["ocid"] for r in json.loads(records.read_text(encoding="utf-8"))["records"]}
+    assert "ocds-87sd3t-new" in ocids and len(ocids) == 3
+
+
+@pytest.mark.skipif(not (IS_ROOT and shutil.which("unshare")), reason="needs a mount namespace")
+def test_a_read_only_dev_shm_with_jobs_works_in_one_process(tmp_path):
+    script = (
+        "mount -t tmpfs -o ro tmpfs /dev/shm || exit 77; "
+        f'exec "{sys.executable}" -c "import sys; from ocds_cdmx.cli import main; sys.argv[0] = \'cdmx\'; main()" "$@"'
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for args in (["validate", "--jobs", "2", *SEFIN], ["merge", "--jobs", "2", *SEFIN, "-o", tmp_path / "r.json"]):
+        done = subprocess.run(
+            ["unshare", "-m", "sh", "-c", script, "sh", *map(str, args)], env=env, capture_output=True, timeout=120
+        )
+        if done.returncode == 77:
+            pytest.skip("cannot mount in this container")
+        assert done.returncode == 1, done.stderr
+        assert b"Traceback" not in done.stderr
