@@ -763,3 +763,58 @@ def test_a_read_only_dev_shm_with_jobs_works_in_one_process(tmp_path):
             pytest.skip("cannot mount in this container")
         assert done.returncode == 1, done.stderr
         assert b"Traceback" not in done.stderr
+
+
+# --- Memory: concatenated packages -------------------------------------------------------------------
+
+
+def test_concatenated_packages_are_read_in_one_pass_with_memory_of_one_package(tmp_path, monkeypatch):
+    import tracemalloc
+
+    from ocds_cdmx.io import jsonin
+
+    # The README's `cat *.json | cdmx merge -`: 16 packages of about 1 MB, their version after the releases.
+    path = tmp_path / "nights.json"
+    with path.open("w", encoding="utf-8") as f:
+        for night in range(16):
+            releases = [release(f"ocds-87sd3t-{night}-{i}", "1", tender={"title": "x" * 900}) for i in range(1000)]
+            f.write(json.dumps({"uri": f"urn:{night}", "releases": releases, "version": "1.1"}) + "\n")
+    size = path.stat().st_size
+    read = []
+    real_open = jsonin.open_text
+
+    class Counting:
+        def __init__(self, text):
+            self.text = text
+
+        def read(self, n):
+            chunk = self.text.read(n)
+            read.append(len(chunk))
+            return chunk
+
+    def counting_open(*args, **kwargs):
+        manager = real_open(*args, **kwargs)
+
+        class Wrapper:
+            def __enter__(self):
+                return Counting(manager.__enter__())
+
+            def __exit__(self, *exc):
+                return manager.__exit__(*exc)
+
+        return Wrapper()
+
+    monkeypatch.setattr(jsonin, "open_text", counting_open)
+    tracemalloc.start()
+    try:
+        versions = []
+        for doc in jsonin.iter_documents(str(path)):
+            versions.append(doc.metadata.get("version"))
+            for _ in doc.items:
+                pass
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert versions == ["1.1"] * 16
+    assert sum(read) <= 2 * size + (4 << 20)  # each cursor reads the stream once
+    assert peak < 10 << 20, peak  # a few chunks of a megabyte, not the 16 MB stream
