@@ -171,6 +171,16 @@ def _quiet_stdout() -> None:
         os.close(devnull)
 
 
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(2)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def error_message(error: BaseException, lang: str) -> str:
     """The one line that explains an error that escaped a command."""
     if isinstance(error, CdmxError):
@@ -204,7 +214,11 @@ def guarded() -> Iterator[None]:
     remove_stale_scratch()
     try:
         yield
-    except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+        _flush_stdout()
+    except SystemExit:
+        _flush_stdout()  # what is still buffered would fail when Python exits, with code 120
+        raise
+    except (click.exceptions.Exit, click.ClickException, click.Abort):
         raise
     except BrokenPipeError:
         _quiet_stdout()
@@ -231,13 +245,7 @@ class CdmxGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         with guarded():
-            result = super().invoke(ctx)
-            try:
-                sys.stdout.flush()
-            except BrokenPipeError:
-                _quiet_stdout()
-                sys.exit(2)
-            return result
+            return super().invoke(ctx)
 
 
 def report_console() -> Console:
