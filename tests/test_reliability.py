@@ -818,3 +818,42 @@ def test_concatenated_packages_are_read_in_one_pass_with_memory_of_one_package(t
     assert versions == ["1.1"] * 16
     assert sum(read) <= 2 * size + (4 << 20)  # each cursor reads the stream once
     assert peak < 10 << 20, peak  # a few chunks of a megabyte, not the 16 MB stream
+
+
+def test_blank_rows_of_an_xlsx_cost_nothing(tmp_path):
+    # The agency's workbook with one more value on the sheet's last row (1,048,576): calamine alone
+    # would hold a grid of a million rows (850 MB, 9 s).
+    with zipfile.ZipFile(XLSX) as z:
+        sheet = next(i.filename for i in z.infolist() if i.filename.startswith("xl/worksheets/sheet"))
+        xml = z.read(sheet)
+    last = b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>fin</t></is></c></row>'
+    with zipfile.ZipFile(XLSX) as z, zipfile.ZipFile(tmp_path / "padded.xlsx", "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            data = z.read(info)
+            out.writestr(
+                info, data.replace(b"</sheetData>", last + b"</sheetData>") if info.filename == sheet else data
+            )
+    padded = tmp_path / "padded.xlsx"
+    assert xml.count(b"<row ") < 1000
+    script = (
+        "import resource, sys\n"
+        "from ocds_cdmx.io.workbook import Workbook\n"
+        "with Workbook(sys.argv[1]) as book:\n"
+        "    rows = [list(s.rows()) for s in book.sheets()]\n"
+        "print(rows[0][-1][0], rows[0][-1][1][0], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", script, padded], capture_output=True, env=env, timeout=120)
+    seconds = time.perf_counter() - start
+    number, value, kilobytes = done.stdout.split()
+    assert (int(number), value) == (1048576, b"fin"), done.stderr
+    assert int(kilobytes) < 300 << 10 and seconds < 8
+    # The rows before it are read as they were.
+    from ocds_cdmx.io.workbook import Workbook
+
+    with Workbook(XLSX) as book:
+        before = list(book.sheets()[0].rows())
+    with Workbook(padded) as book:
+        after = list(book.sheets()[0].rows())
+    assert [r for r in after if r[0] < 1048576] == [r for r in before if any(v is not None for v in r[1])]

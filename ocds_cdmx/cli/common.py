@@ -20,6 +20,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -27,7 +28,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..core.errors import CdmxError
-from ..io.output import output_target
 from ..io.tempfiles import remove_stale_scratch
 from ..report.messages import LANGS, default_lang, input_error_text, text
 
@@ -138,14 +138,14 @@ class _ClosedStream(io.TextIOBase):
 
 @contextlib.contextmanager
 def update_lock(output: str | os.PathLike | None) -> Iterator[None]:
-    """Hold the lock of an output that a command updates in place (``merge --update``): a second run
-    waits for the first and then reads what it wrote, so no night is lost."""
+    """Hold the lock of an output that a command updates in place (``merge --update``, ``site``'s
+    folder): a second run waits for the first and then reads what it wrote, so no night is lost."""
     if output is None or str(output) == "-":
         yield
         return
     from ..publishing.locks import FileLock
 
-    target = output_target(output)
+    target = Path(os.path.realpath(output))
     with FileLock(target.parent / f".{target.name}.lock"):
         yield
 

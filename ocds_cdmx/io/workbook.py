@@ -14,6 +14,7 @@ at a time. CSV files are read as a stream: a line or a cell of any length costs 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import html
 import os
@@ -56,6 +57,8 @@ class Workbook:
         self.encoding = encoding
         self.kind = self.path.suffix.lower()
         self._book: Any = None
+        self._compacted: str | None = None
+        self._row_numbers: dict[str, list[int]] = {}  # a compacted sheet part → its rows' real numbers
         if not self.path.exists():
             raise WorkbookError("cannot_open", self.source, detail="no such file")
         if self.kind not in SPREADSHEETS:
@@ -68,7 +71,12 @@ class Workbook:
             self._book = _OdsBook(self.path, self.source)
 
     def _open_xlsx(self) -> None:
-        check_zip(self.path, self.source)
+        sparse = check_zip(self.path, self.source)
+        if sparse:
+            # Calamine holds a sheet as a dense grid down to its last row: 1,048,576 rows with two
+            # values would take most of a gigabyte. Its blank rows are dropped from a copy first.
+            self._compacted, self._row_numbers = _compact_sheets(self.path, sparse, self.source)
+            self.path = Path(self._compacted)
         self._open_xls()
 
     def _open_xls(self) -> None:
@@ -121,7 +129,12 @@ class Workbook:
                 data = self._book.get_sheet_by_name(sheet.name).iter_rows()
             except Exception as e:
                 raise WorkbookError("corrupt", self.source, detail=f"{sheet.name}: {type(e).__name__}: {e}") from None
+            numbers = self._row_numbers.get(self._part(sheet.name), []) if self._row_numbers else []
             for number, row in enumerate(_guarded_rows(data, self.source, sheet.name), 1):
+                if numbers:
+                    if number > len(numbers):
+                        return
+                    number = numbers[number - 1]
                 # calamine gives every number as a float. Excel writes whole numbers below 10^15 without
                 # a decimal point or exponent, and openpyxl reads those as int: so do we.
                 yield (
@@ -132,9 +145,17 @@ class Workbook:
                     ],
                 )
 
+    def _part(self, sheet: str) -> str:
+        with zipfile.ZipFile(self.path) as z:
+            return _sheet_parts(z, set(z.namelist())).get(sheet, "")
+
     def close(self) -> None:
         if self._book is not None and hasattr(self._book, "close"):
             self._book.close()
+        if self._compacted is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._compacted)
+            self._compacted = None
 
     def __enter__(self) -> Workbook:
         return self
@@ -163,24 +184,99 @@ class _zip_errors:
             raise WorkbookError("corrupt", self.source, detail=f"{type(error).__name__}: {error}") from None
 
 
-def check_zip(path: str | os.PathLike, source: str, parts: tuple[str, ...] = (".xml", ".rels", ".vml")) -> None:
+def check_zip(path: str | os.PathLike, source: str, parts: tuple[str, ...] = (".xml", ".rels", ".vml")) -> list[str]:
     """Inflate every part of a zip-based workbook, a megabyte at a time: refuse it when what really
     comes out exceeds :data:`MAX_UNZIPPED`, or :data:`MAX_RATIO` times the file (above 50 MB); when an
-    XML part declares entities anywhere; or when it is damaged (a bad CRC: a header that lies)."""
+    XML part declares entities anywhere; or when it is damaged (a bad CRC: a header that lies).
+
+    Returns the .xlsx sheet parts that are mostly blank rows (see :data:`SPARSE_ROWS`)."""
     zipped = max(1, os.path.getsize(path))
     unzipped = 0
+    sparse = []
     with _zip_errors(source), zipfile.ZipFile(path) as z:
         for info in z.infolist():
             check = info.filename.endswith(parts)
+            sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
             tail = b""
+            valued, last_row = 0, 0
             with z.open(info) as part:
                 while chunk := part.read(1 << 20):
                     unzipped += len(chunk)
                     if unzipped > MAX_UNZIPPED or (unzipped > 50 << 20 and unzipped / zipped > MAX_RATIO):
                         raise WorkbookError("bomb", source, unzipped=unzipped, zipped=zipped)
                     if check:
-                        _refuse_entities(tail + chunk, source, info.filename)
-                        tail = chunk[-16:]
+                        data = tail + chunk
+                        _refuse_entities(data, source, info.filename)
+                        if sheet:
+                            # Counted in what this chunk adds (the tail was counted with the last one).
+                            valued += sum(data.count(t) - tail.count(t) for t in (b"<v>", b"<v ", b"<is>"))
+                            rows = _ROW_NUMBER.findall(data)
+                            if rows:
+                                last_row = max(last_row, int(rows[-1]))
+                        tail = chunk[-64:]
+            if sheet and last_row > SPARSE_ROWS and last_row > 4 * valued:
+                sparse.append(info.filename)
+    return sparse
+
+
+#: A sheet whose last row is beyond this, with fewer values than a quarter of its rows, is read without
+#: its blank rows (it would otherwise cost its full grid).
+SPARSE_ROWS = 100_000
+_ROW_NUMBER = re.compile(rb'<row[^>]*? r="([0-9]+)"')
+_ROW = re.compile(rb"<row\b[^>]*?(?:/>|>.*?</row>)", re.DOTALL)
+_CELL_REF = re.compile(rb'(<c\b[^>]*? r="[A-Z]+)[0-9]+"')
+
+
+def _compact_sheets(path: Path, parts: list[str], source: str) -> tuple[str, dict[str, list[int]]]:
+    """A copy of the workbook whose ``parts`` keep only the rows that hold a value, numbered 1, 2, …;
+    and, for each part, the real number of every row kept. Streamed, a megabyte at a time."""
+    import tempfile
+
+    fd, copy = tempfile.mkstemp(prefix="cdmx-sparse-", suffix=".xlsx")
+    os.close(fd)
+    numbers: dict[str, list[int]] = {}
+    try:
+        with _zip_errors(source), zipfile.ZipFile(path) as z, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in z.infolist():
+                if info.filename not in parts:
+                    out.writestr(info, z.read(info))
+                    continue
+                kept: list[int] = []
+                with z.open(info) as part, out.open(info.filename, "w", force_zip64=True) as target:
+                    pending = b""
+                    started = False
+                    while True:
+                        chunk = part.read(1 << 20)
+                        pending += chunk
+                        if not started:
+                            at = pending.find(b"<row")
+                            if at < 0 and chunk:
+                                continue
+                            head = pending[: max(at, 0)] if at >= 0 else pending
+                            # The dimension names the full grid: left out, calamine sizes the sheet by its cells.
+                            target.write(re.sub(rb"<dimension [^>]*/>", b"", head))
+                            pending = pending[len(head) :]
+                            started = True
+                        end = 0
+                        for match in _ROW.finditer(pending):
+                            row = match.group(0)
+                            end = match.end()
+                            if b"<v" not in row and b"<is>" not in row:
+                                continue
+                            number = _ROW_NUMBER.match(row)
+                            kept.append(int(number.group(1)) if number else (kept[-1] + 1 if kept else 1))
+                            new = str(len(kept)).encode()
+                            row = _ROW_NUMBER.sub(lambda m, n=new: m.group(0).replace(m.group(1), n), row, 1)
+                            target.write(_CELL_REF.sub(lambda m, n=new: m.group(1) + n + b'"', row))
+                        pending = pending[end:]
+                        if not chunk:
+                            target.write(pending)
+                            break
+                numbers[info.filename] = kept
+    except BaseException:
+        os.unlink(copy)
+        raise
+    return copy, numbers
 
 
 def _guarded_rows(rows: Iterator, source: str, sheet: str) -> Iterator:
