@@ -3,6 +3,7 @@ nothing is lost: each test reproduces one way the toolkit broke (issue 9) and ch
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gzip
 import json
@@ -485,10 +486,15 @@ def test_a_fifo_as_input_is_read(tmp_path):
 
     import threading
 
-    thread = threading.Thread(target=feed)
+    thread = threading.Thread(target=feed, daemon=True)
     thread.start()
-    code, _out, err = cdmx("merge", fifo, "-o", tmp_path / "records.json")
-    thread.join()
+    try:
+        code, _out, err = cdmx("merge", fifo, "-o", tmp_path / "records.json")
+    finally:
+        # A reader that gave up early would leave the writer blocked: open the FIFO once more to free it.
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+        thread.join(timeout=30)
     assert code == 0, err
     assert json.loads((tmp_path / "records.json").read_text(encoding="utf-8"))["records"]
 
@@ -505,8 +511,11 @@ def run_cdmx(*args: str, stdin=None, env: dict | None = None, **kwargs) -> subpr
 def test_a_pipe_as_dev_stdin_is_read(tmp_path):
     with open(SAMPLE, "rb") as data:
         pipe = subprocess.Popen(["cat"], stdin=data, stdout=subprocess.PIPE)
-        done = run_cdmx("merge", "/dev/stdin", "-o", tmp_path / "records.json", stdin=pipe.stdout, timeout=120)
-        pipe.wait()
+        try:
+            done = run_cdmx("merge", "/dev/stdin", "-o", tmp_path / "records.json", stdin=pipe.stdout, timeout=120)
+        finally:
+            pipe.stdout.close()  # a reader that gave up must not leave cat blocked
+            pipe.wait(timeout=30)
     assert done.returncode == 0, done.stderr
     assert b"Traceback" not in done.stderr
 
