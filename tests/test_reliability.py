@@ -746,9 +746,15 @@ def test_two_overlapping_updates_lose_no_night(tmp_path):
         [sys.executable, "-c", code, "merge", "--update", str(records), str(tonight), "-o", str(records)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
     )  # fmt: skip
+
+    def waiting() -> bool:
+        # The kernel lists a process blocked on a lock with "->" before its entry.
+        blocked = [line for line in Path("/proc/locks").read_text().splitlines() if "->" in line]
+        return any(line.split()[5] == str(child.pid) for line in blocked if len(line.split()) > 5)
+
     try:
-        time.sleep(3)
-        assert child.poll() is None, child.communicate()  # waits for the run that holds the output
+        _wait_for(lambda: waiting() or child.poll() is not None, seconds=60)
+        assert child.poll() is None, child.communicate()  # it waits for the run that holds the output
     finally:
         lock.release()
     _, err = child.communicate(timeout=120)
