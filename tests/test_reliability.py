@@ -680,7 +680,7 @@ def test_what_sigkill_leaves_is_removed_by_the_next_run(tmp_path):
     child.communicate(timeout=60)
     assert any(tmpdir.glob("cdmx-*"))
     # A temporary output beside the target, as a run killed while writing leaves it.
-    stale = tmp_path / ".records.json.abc123.tmp"
+    stale = tmp_path / ".records.json.cdmx-abc123.tmp"
     stale.write_text("half", encoding="utf-8")
     # A live run's files are left alone: this process holds their locks.
     import fcntl
@@ -689,13 +689,13 @@ def test_what_sigkill_leaves_is_removed_by_the_next_run(tmp_path):
     live_dir.mkdir()
     live_lock = open(live_dir / ".cdmx-lock", "w")  # noqa: SIM115
     fcntl.flock(live_lock, fcntl.LOCK_EX)
-    live_tmp = open(tmp_path / ".records.json.live.tmp", "w")  # noqa: SIM115
+    live_tmp = open(tmp_path / ".records.json.cdmx-live.tmp", "w")  # noqa: SIM115
     fcntl.flock(live_tmp, fcntl.LOCK_EX)
     try:
         done = run_cdmx("merge", SAMPLE, "-o", out, env={"TMPDIR": str(tmpdir)}, timeout=120)
         assert done.returncode == 0, done.stderr
         assert [p.name for p in tmpdir.iterdir()] == ["cdmx-merge-live"]
-        assert not stale.exists() and (tmp_path / ".records.json.live.tmp").exists()
+        assert not stale.exists() and (tmp_path / ".records.json.cdmx-live.tmp").exists()
     finally:
         live_lock.close()
         live_tmp.close()

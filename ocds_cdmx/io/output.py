@@ -35,6 +35,13 @@ except ImportError:  # pragma: no cover - Windows
 _SPECIAL_ROOTS = ("/dev/", "/proc/", "/sys/")
 
 
+#: In the name of every temporary output (``.records.json.cdmx-k3j2h1.tmp``): only such files are
+#: ever removed as leftovers.
+TMP_MARK = "cdmx-"
+#: The folders whose leftovers this process has removed already.
+_CLEANED: set[str] = set()
+
+
 def _umask_mode() -> int:
     """The permissions a new file gets from the umask (0644 under the usual 022)."""
     mask = os.umask(0o022)
@@ -127,8 +134,13 @@ class AtomicFile:
         self.committed = False
         try:
             self.target.parent.mkdir(parents=True, exist_ok=True)
-            remove_stale(self.target.parent, f".{self.target.name}.*.tmp")
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent)
+            folder = str(self.target.parent)
+            if folder not in _CLEANED:  # once per folder and process: a site writes thousands of files in one
+                _CLEANED.add(folder)
+                remove_stale(folder, f".*.{TMP_MARK}*.tmp")
+            fd, self.tmp = tempfile.mkstemp(
+                prefix=f".{self.target.name}.{TMP_MARK}", suffix=".tmp", dir=self.target.parent
+            )
         except OSError as e:
             raise OutputError("output_error", str(path), detail=e.strerror or str(e)) from None
         try:
