@@ -11,7 +11,6 @@ import contextlib
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +18,6 @@ from .output import try_lock
 
 PREFIX = "cdmx-"
 LOCK = ".cdmx-lock"
-#: A folder without a lock file is left alone this long: it may be one being created right now.
-_GRACE_SECONDS = 3600
 
 
 def remove_stale_scratch(folder: str | os.PathLike | None = None) -> None:
@@ -34,12 +31,7 @@ def remove_stale_scratch(folder: str | os.PathLike | None = None) -> None:
             lock = candidate / LOCK
             try:
                 fd = os.open(lock, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            except FileNotFoundError:
-                with contextlib.suppress(OSError):
-                    if time.time() - candidate.stat().st_mtime > _GRACE_SECONDS:
-                        shutil.rmtree(candidate, ignore_errors=True)
-                continue
-            except OSError:
+            except OSError:  # not one of ours (ours always have the lock file), or being made
                 continue
             try:
                 if try_lock(fd):
