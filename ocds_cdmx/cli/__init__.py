@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from .common import CdmxGroup
 from .convert import convert_command
 from .mappings import mappings_group
 from .merge import merge_command
@@ -18,7 +19,7 @@ from .template import template_command
 from .validate import validate_command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CdmxGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cdmx")
 def main() -> None:
     """Publish and check Mexico City's procurement data as OCDS 1.1.

@@ -19,6 +19,7 @@ from .common import (
     report_console,
     report_option,
     schema_options,
+    update_lock,
 )
 
 PUBLISHER_FIELDS = ("name", "scheme", "uid", "uri")
@@ -114,7 +115,7 @@ def merge_command(
     options = MergeOptions(
         publisher=publisher or None, upgrade=not no_upgrade, rule_overrides=_overrides(overrides), **fields
     )
-    with ProgressLine("merge", report_fmt == "text") as line:
+    with update_lock(output if existing else None), ProgressLine("merge", report_fmt == "text") as line:
         result = merge(list(sources), output, options, existing=existing, progress=line.phase)
     if report_fmt == "json":
         write_merge_json(result, lang, sys.stderr)

@@ -59,6 +59,35 @@ _LineLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _cache: dict[tuple, tuple[dict, dict[str, int]]] = {}
 
 
+#: What a mapping may expand to, aliases followed: its nodes and its depth. The bundled ones have a few
+#: hundred nodes and a depth below 10; "billion laughs" has a billion nodes, a recursive alias no end.
+MAX_YAML_NODES = 100_000
+MAX_YAML_DEPTH = 64
+
+
+def check_yaml_size(node: yaml.Node, source: str) -> None:
+    """A :class:`MappingError` when the YAML document, its aliases expanded, has more than
+    :data:`MAX_YAML_NODES` nodes or is deeper than :data:`MAX_YAML_DEPTH` (a recursive alias is)."""
+    stack = [(node, 1)]
+    count = 0
+    while stack:
+        current, depth = stack.pop()
+        count += 1
+        if count > MAX_YAML_NODES or depth > MAX_YAML_DEPTH:
+            line = current.start_mark.line + 1 if current.start_mark else None
+            problem = (
+                f"more than {MAX_YAML_NODES:,} values once its aliases are expanded"
+                if count > MAX_YAML_NODES
+                else f"nested more than {MAX_YAML_DEPTH} levels deep (a recursive alias?)"
+            )
+            raise MappingError(source=source, problems=[(line, f"refused: the YAML has {problem}")])
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                stack += [(key_node, depth + 1), (value_node, depth + 1)]
+        elif isinstance(current, yaml.SequenceNode):
+            stack += [(item, depth + 1) for item in current.value]
+
+
 def _compose_lines(node: yaml.Node, prefix: str, lines: dict[str, int]) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -119,11 +148,15 @@ def _read(path: Path) -> tuple[dict, dict[str, int]]:
         loader = _LineLoader(text)
         try:
             node = loader.get_single_node()
+            if node is not None:
+                check_yaml_size(node, str(path))
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
     except (OSError, UnicodeDecodeError) as e:
         raise MappingError(source=str(path), problems=[(None, f"cannot read: {e}")]) from None
+    except ValueError as e:  # an integer of more digits than Python converts (4,300)
+        raise MappingError(source=str(path), problems=[(None, f"a value cannot be read: {e}")]) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise MappingError(

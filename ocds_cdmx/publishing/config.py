@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from ..conversion.mapping import BUNDLED
-from ..core.errors import ConfigError
+from ..conversion.mapping import BUNDLED, check_yaml_size
+from ..core.errors import ConfigError, MappingError
 from .store import is_postgresql
 
 #: An agency's key names its files and URLs: letters, digits, - and _.
@@ -120,9 +120,15 @@ def load(path: str | os.PathLike) -> Config:
     try:
         text = Path(path).read_text(encoding="utf-8")
         node = yaml.compose(text, Loader=_LineLoader)
+        if node is not None:
+            check_yaml_size(node, source)
         data = yaml.load(text, Loader=_LineLoader)
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(source=source, problems=[(None, f"cannot read: {e}")]) from None
+    except MappingError as e:  # aliases or depth beyond the limits
+        raise ConfigError(source=source, problems=e.problems) from None
+    except ValueError as e:  # an integer of more digits than Python converts
+        raise ConfigError(source=source, problems=[(None, f"a value cannot be read: {e}")]) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise ConfigError(source=source, problems=[(mark.line + 1 if mark else None, f"invalid YAML: {e}")]) from None

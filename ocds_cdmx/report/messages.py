@@ -542,6 +542,36 @@ TEXTS: dict[str, str] = {
     "cannot_open": N_("{source}: cannot open: {detail}"),
     "io_error": N_("{source}: cannot read: {detail}"),
     "empty_file": N_("{source}: the file is empty"),
+    "duplicate_key": N_(
+        '{source}, line {line}, column {column}: the key "{name}" appears twice in the same object; which one is meant cannot be told. Keep one.'
+    ),
+    "items_not_array": N_(
+        '{source}: "{name}" is {found}, not an array of releases or records: nothing could be read from it.'
+    ),
+    "both_item_keys": N_(
+        '{source}, line {line}, column {column}: the package has both "releases" and "records"; a package holds one or the other. Split it in two.'
+    ),
+    "stdin_too_large": N_(
+        "{source}: more than {limit} bytes on standard input or a pipe, the most that is copied to the temporary directory ($CDMX_MAX_STDIN). Give a file instead."
+    ),
+    "output_device": N_(
+        "{source}: is a device or a stream, not a file: the output is written to a file and renamed into place. Use - for standard output."
+    ),
+    "output_directory": N_("{source}: is a directory; give the name of the file to write."),
+    "output_error": N_("{source}: cannot write: {detail}. The previous file, if any, is intact."),
+    "output_is_input": N_(
+        "{source}: is also an input: writing it would replace what is read. Write to another file (or update it with --update)."
+    ),
+    "os_error": N_("{source}: {detail}. Nothing was replaced: the previous output, if any, is intact."),
+    "os_error_nofile": N_(
+        "Input/output error: {detail}. Nothing was replaced: the previous output, if any, is intact."
+    ),
+    "damaged_input": N_("An input is damaged ({detail}): a compressed file or a workbook that cannot be read."),
+    "out_of_memory": N_("Out of memory: the input is too large or too deeply nested for this machine."),
+    "interrupted": N_("Interrupted: temporary files were removed; the previous output, if any, is intact."),
+    "internal_error": N_(
+        "Internal error ({detail}). Nothing was replaced: the previous output, if any, is intact. Please report it, with the command."
+    ),
     "empty_directory": N_("{source}: the directory has no .json, .jsonl or .json.gz file"),
     "unknown_encoding": N_("{source}: unknown encoding {encoding!r}"),
     "version": N_(
