@@ -1,15 +1,24 @@
-"""What every command shares: the language and schema options, the progress line, the report consoles."""
+"""What every command shares: the language and schema options, the progress line, the report consoles,
+and the command classes that show every help text and every one of click's own messages in the user's
+language."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import gettext
+import importlib
+import inspect
+import re
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..report.messages import LANGS, default_lang
+from ..report.messages import LANGS, N_, default_lang, ntr, tr
 
 SCHEMA_DIR_HELP = (
     "Directory with the OCDS schemas (layout of ../shared/ocds: 1__1__5/…, extensions/…). "
@@ -86,3 +95,239 @@ class ProgressLine:
 
     def phase(self, phase: str, n: int) -> None:
         self.progress.update(self.task, description=phase, completed=n)
+
+
+# -- every word in the user's language ------------------------------------------------------------------
+
+#: The language of the command line being run; None outside ``cdmx`` (then click speaks as it always does).
+_LANG: ContextVar[str | None] = ContextVar("cdmx_lang", default=None)
+_gettext, _ngettext = gettext.gettext, gettext.ngettext
+
+
+def current_language() -> str:
+    """The language of the running command: its ``--lang``, else the locale's."""
+    return _LANG.get() or default_lang()
+
+
+def say(message: str, **params: Any) -> str:
+    """A message of a command module (marked with ``N_``) in the running command's language."""
+    return tr(message, current_language()).format(**params)
+
+
+def say_n(singular: str, plural: str, count: int, **params: Any) -> str:
+    """The singular or plural form of a message for ``count``, in the running command's language."""
+    return ntr(singular, plural, count, current_language()).format(count=count, **params)
+
+
+def _click_gettext(message: str) -> str:
+    lang = _LANG.get()
+    return _gettext(message) if lang is None else tr(message, lang)
+
+
+def _click_ngettext(singular: str, plural: str, n: int) -> str:
+    lang = _LANG.get()
+    return _ngettext(singular, plural, n) if lang is None else ntr(singular, plural, n, lang)
+
+
+#: click's modules that say something to users; each looks its texts up through its own ``_`` and
+#: ``ngettext``, which are the stdlib's. Those names are rebound to lookups in our catalog, where click's
+#: texts are translated like ours (tools/i18n.py extracts them from click's source), so that click's
+#: usage errors, headings and help come out in the command's language. Outside a cdmx command line the
+#: lookups are the stdlib's, so any other program in the same process sees click unchanged.
+CLICK_MODULES = (
+    "click.core", "click.decorators", "click.exceptions", "click.formatting", "click.parser",
+    "click.termui", "click.types", "click.utils", "click.shell_completion", "click._termui_impl",
+)  # fmt: skip
+for _name in CLICK_MODULES:
+    with contextlib.suppress(ImportError):
+        _module = importlib.import_module(_name)
+        if getattr(_module, "_", None) is _gettext:
+            _module._ = _click_gettext  # type: ignore[attr-defined]
+        if getattr(_module, "ngettext", None) is _ngettext:
+            _module.ngettext = _click_ngettext  # type: ignore[attr-defined]
+
+
+#: The names of click's parameter types, which show in the help (``--jobs INTEGER RANGE``) and in usage
+#: errors ("'x' is not a valid integer"). click sets them when a type is made, at import time, so they are
+#: translated while a command line runs. ("file", "directory" and "path" are click's own texts.)
+TYPE_NAMES = (
+    N_("text"), N_("integer"), N_("integer range"), N_("float"), N_("float range"), N_("boolean"),
+    N_("choice"), N_("datetime"), N_("uuid"), N_("filename"), "file", "directory", "path",
+)  # fmt: skip
+
+
+#: The usage line's words for options and subcommands (click's defaults, which it does not translate).
+USAGE_WORDS = (N_("[OPTIONS]"), N_("COMMAND [ARGS]..."))
+
+
+@contextlib.contextmanager
+def _speaking(command: click.Command, lang: str) -> Iterator[None]:
+    """``command`` and its subcommands with their usage words, metavars and parameter types in ``lang``
+    while a command line runs: the usage line, the help and the usage errors show them."""
+    saved: list[tuple[object, str, str]] = []
+
+    def swap(owner: object, attribute: str) -> None:
+        value = getattr(owner, attribute, None)
+        if isinstance(value, str) and value and all(owner is not o or attribute != a for o, a, _ in saved):
+            saved.append((owner, attribute, value))
+            setattr(owner, attribute, tr(value, lang))
+
+    def visit(cmd: click.Command) -> None:
+        swap(cmd, "options_metavar")
+        swap(cmd, "subcommand_metavar")
+        for param in cmd.params:
+            swap(param, "metavar")
+            if getattr(param.type, "name", None) in TYPE_NAMES:
+                swap(param.type, "name")
+        for sub in getattr(cmd, "commands", {}).values():
+            visit(sub)
+
+    if lang != "en":
+        visit(command)
+    try:
+        yield
+    finally:
+        for owner, attribute, value in reversed(saved):
+            setattr(owner, attribute, value)
+
+
+class LazyText(str):
+    """A click message given at import time (``version_option(message=…)``) that is translated when it
+    is shown: click fills it with ``%``."""
+
+    def __mod__(self, values: Any) -> str:
+        return tr(str(self), current_language()) % values
+
+
+def _asked_language(args: Sequence[str]) -> str | None:
+    """The value of the last ``--lang`` of a command line, read before click parses it, because
+    ``--help`` and usage errors are shown while parsing, before ``--lang`` has been processed."""
+    lang = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            lang = args[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.partition("=")[2]
+    return lang if lang in LANGS else None
+
+
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n")
+_NO_REWRAP = "\b"
+
+
+def help_messages(help_text: str | None) -> list[str]:
+    """The catalog's texts for a help text: one per paragraph, as click shows them (lines of a
+    paragraph joined, since click rewraps them; a ``\\b`` paragraph keeps its lines, without the mark)."""
+    if not help_text:
+        return []
+    messages = []
+    for paragraph in _PARAGRAPHS.split(inspect.cleandoc(help_text).partition("\f")[0]):
+        if paragraph.startswith(_NO_REWRAP):
+            messages.append(paragraph[len(_NO_REWRAP) :].strip("\n"))
+        elif paragraph.strip():
+            messages.append(" ".join(paragraph.split()))
+    return messages
+
+
+def translate_help(help_text: str | None, lang: str) -> str | None:
+    """A help text in ``lang``, paragraph by paragraph."""
+    if not help_text or lang == "en":
+        return help_text
+    paragraphs = []
+    for paragraph in _PARAGRAPHS.split(inspect.cleandoc(help_text).partition("\f")[0]):
+        if paragraph.startswith(_NO_REWRAP):
+            body = paragraph[len(_NO_REWRAP) :].strip("\n")
+            paragraphs.append(f"{_NO_REWRAP}\n{tr(body, lang)}")
+        elif paragraph.strip():
+            joined = " ".join(paragraph.split())
+            paragraphs.append(tr(joined, lang))
+    return "\n\n".join(paragraphs)
+
+
+def command_texts(command: click.Command, prefix: str = "cdmx") -> Iterator[tuple[str, int, str]]:
+    """(file, line, text) of every help text of ``command`` and its subcommands, for the catalog: the
+    command's help, short help and epilog, and the help of each of its parameters."""
+    callback = inspect.unwrap(command.callback) if command.callback else None
+    try:
+        where = (inspect.getsourcefile(callback) or "", callback.__code__.co_firstlineno) if callback else ("", 0)
+    except TypeError:
+        where = ("", 0)
+    for help_text in (command.help, command.short_help, command.epilog):
+        for message in help_messages(help_text):
+            yield (*where, message)
+    for param in command.params:
+        for message in help_messages(getattr(param, "help", None)):
+            yield (*where, message)
+        if param.metavar:
+            yield (*where, param.metavar)
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from command_texts(sub, f"{prefix} {name}")
+
+
+class CdmxCommand(click.Command):
+    """A command whose help, and click's own messages, are shown in the language of ``--lang`` or of
+    the locale (LC_ALL, LC_MESSAGES, LANG, LANGUAGE). The help texts are written in English in the
+    command modules and translated in the catalog, where ``tools/i18n.py extract`` puts them."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
+        asked = _asked_language(sys.argv[1:] if args is None else list(args))
+        lang = asked or default_lang()
+        token = _LANG.set(lang)
+        try:
+            with _speaking(self, lang):
+                return super().main(args, *rest, **extra)
+        finally:
+            _LANG.reset(token)
+
+    @contextlib.contextmanager
+    def _in_language(self, ctx: click.Context | None) -> Iterator[None]:
+        """The command's and its parameters' help texts translated while they are formatted."""
+        lang = current_language()
+        params = self.get_params(ctx) if ctx is not None else self.params
+        saved = (self.help, self.short_help, self.epilog, [getattr(p, "help", None) for p in params])
+        self.help, self.short_help, self.epilog = (translate_help(t, lang) for t in saved[:3])
+        for param, help_text in zip(params, saved[3], strict=True):
+            if help_text is not None:
+                param.help = translate_help(help_text, lang)  # type: ignore[attr-defined]
+        try:
+            yield
+        finally:
+            self.help, self.short_help, self.epilog = saved[:3]
+            for param, help_text in zip(params, saved[3], strict=True):
+                if help_text is not None:
+                    param.help = help_text  # type: ignore[attr-defined]
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with self._in_language(ctx):
+            super().format_help(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with self._in_language(None):
+            return super().get_short_help_str(limit)
+
+
+class CdmxGroup(CdmxCommand, click.Group):
+    """A group of :class:`CdmxCommand`: every command added to it, however it was declared, speaks the
+    user's language too (commands are written in their own modules by several people at once)."""
+
+    command_class = CdmxCommand
+    group_class = type  # groups declared on a group are of its own class
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        speak(cmd)
+        super().add_command(cmd, name)
+
+
+def speak(command: click.Command) -> click.Command:
+    """Make ``command`` (and its subcommands) a :class:`CdmxCommand` or :class:`CdmxGroup`. Their classes
+    only add behaviour to click's, so a command of click's class takes theirs in place."""
+    if type(command) is click.Group:
+        command.__class__ = CdmxGroup
+        for sub in command.commands.values():
+            speak(sub)
+    elif type(command) is click.Command:
+        command.__class__ = CdmxCommand
+    return command
