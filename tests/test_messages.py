@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
-from ocds_cdmx.report.messages import EXPECTED, FINDINGS, TEXTS, text, tr
+from ocds_cdmx.report.messages import EXPECTED, FINDINGS, TEXTS, Plural, ntr, text, tr
 
 from .conftest import ROOT
 
@@ -33,8 +34,31 @@ def test_the_catalog_check_fails_on_a_missing_translation_or_placeholder(tmp_pat
 
 def test_every_table_text_is_shown_in_spanish():
     texts = [t for pair in [*FINDINGS.values(), *EXPECTED.values()] for t in pair if t] + list(TEXTS.values())
-    untranslated = [t for t in texts if tr(t, "es") == t and any(c.isalpha() for c in t)]
-    # A few texts are the same in both languages (names, formats): none of them is a sentence.
-    assert all(len(t.split()) <= 3 for t in untranslated), untranslated
+    untranslated = [t for t in texts if not isinstance(t, Plural) and tr(t, "es") == t and any(c.isalpha() for c in t)]
+    untranslated += [
+        t.plural for t in texts if isinstance(t, Plural) and ntr(t.singular, t.plural, 2, "es") == t.plural
+    ]
+    # A few texts are the same in both languages (names, formats, frames of placeholders): none is a sentence.
+    words = [re.findall(r"[^\W\d_]+", re.sub(r"\{[^{}]*\}", "", t)) for t in untranslated]
+    assert all(len(w) <= 3 for w in words), untranslated
     assert text("no_problems", "es") == "No se encontraron problemas."
     assert text("no_problems", "en") == "No problems found."
+
+
+def test_counts_take_the_form_their_number_asks_for():
+    """One of anything is singular, in both languages; a frame's several counts each agree with their own."""
+    one = {"status": "Valid", "errors": 1, "warnings": 0, "count": 1, "sources": 1}
+    assert text("headline", "en", **one) == "Valid: 1 error, 0 warnings in 1 release/record (1 source)."
+    assert text("headline", "es", **one) == "Valid: 1 error, 0 advertencias en 1 entrega/registro (1 fuente)."
+    assert text("occurrences", "es", count=1) == "1 vez" and text("occurrences", "es", count=13) == "13 veces"
+    assert text("occurrences", "en", count=1) == "1 time" and text("occurrences", "en", count=2) == "2 times"
+    counts = {"sheet": "Hoja", "read": 1, "converted": 1, "rejected": 0, "blank": 2, "nothing": 1}
+    assert text("sheet_counts", "es", **counts) == (
+        "Hoja: 1 leída, 1 convertida, 0 rechazadas, 2 vacías, 1 sin nada que reportar"
+    )
+    assert (
+        text("sheet_counts", "en", **counts)
+        == "Hoja: 1 read, 1 converted, 0 rejected, 2 blank, 1 with nothing to report"
+    )
+    assert text("merge_upgraded", "es", count=1) == "1 entrega OCDS 1.0 se actualizó a 1.1."
+    assert text("merge_upgraded", "en", count=3) == "3 OCDS 1.0 releases were upgraded to 1.1."

@@ -5,8 +5,11 @@ aside)."""
 
 from __future__ import annotations
 
+import csv
 import re
+import shutil
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -32,11 +35,11 @@ _WORDS = """the and of is are was were be been being with without this that thes
     missing invalid usage options option show message exit help try such value values given
     releases records rows sheets columns times warnings errors processes agencies release record row column
     sheet warning file files directory folder converted rejected blank merged copied published unchanged
-    failed new updated mapping mappings check cache order search extension extensions schema schemas
+    failed new updated mapping mappings check cache order search extension schema schemas
     deliberately unmapped invalid:"""
 ENGLISH = set(_WORDS.split())
-#: Words that stand for themselves in both languages: code values, formats, names.
-ALLOWED = {"text", "json", "jsonl", "package", "none", "append", "ocds", "ok"}
+#: Words that stand for themselves in both languages: code values, formats, names, the configuration's keys.
+ALLOWED = {"text", "json", "jsonl", "package", "none", "append", "ocds", "ok"} | {k.lower() for k in KEYS | AGENCY_KEYS}
 #: The names of the commands, which are not translated.
 COMMAND_NAMES = "convert|mappings|list|check|validate|merge|publish|schema|fetch|where|site"
 #: Tokens that are not words of a sentence: paths, options, URLs, field paths, file names, cells.
@@ -45,6 +48,7 @@ NOT_WORDS = re.compile(rf"""(?x)
   | ^\s*cdmx\s.*$                                 # an example command line
   | \bcdmx(\s+({COMMAND_NAMES}))*\b              # a command's name
   | ^\s\s({COMMAND_NAMES})(?=\s\s)               # a command in a list of commands
+  | \b(línea|line)\s\d+:\s\S+:                     # the key a problem of a YAML file is at
   | (?<!\w)({"|".join(KEYS | AGENCY_KEYS)}):(?=\s|$)# a key of the configuration
   | \S*[/\\=|<>#@$_]\S* | \S+\.\w\S*             # paths, file names, URLs, field paths, options=values
   | (?<!\w)--?[\w-]+                              # options
@@ -191,3 +195,112 @@ def test_the_language_comes_from_lang_or_the_locale():
     assert run("merge", "--lang", "es", "--help", env={"LANG": "C", "LC_ALL": None}).output.startswith("Uso:")
     assert run("merge", "--help", "--lang=es", env={"LANG": "C", "LC_ALL": None}).output.startswith("Uso:")
     assert run("merge", "--help", env={"LC_ALL": "es_ES.UTF-8", "LANG": "en_US.UTF-8"}).output.startswith("Uso:")
+
+
+# -- every report, in Spanish, on the samples -------------------------------------------------------------
+
+S2024 = SAMPLES / "28_LGT_Art_70_Fr_XXVIII_2024T3.xlsx"
+FINANZAS = [SAMPLES / "A121Fr30B_2024T3.xlsx", SAMPLES / "paaaps-2024.xlsx", SAMPLES / "clc-2024T3.csv"]
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory) -> Path:
+    """The samples and the schemas' location in a folder of their own (publish writes beside them)."""
+    work = tmp_path_factory.mktemp("es")
+    shutil.copytree(SAMPLES, work / "samples", ignore=shutil.ignore_patterns("*.py"))
+    return work
+
+
+def report(*args: str) -> str:
+    """What a command says (standard output and error) under a Spanish locale."""
+    result = run(*args, "--schema-dir", str(ROOT.parent / "shared" / "ocds"), "--offline")
+    assert result.exit_code in (0, 1), result.output
+    return result.output
+
+
+def test_convert_reports_and_rejects_in_spanish(work):
+    rejects = work / "rechazos.csv"
+    output = report("convert", str(S2024), "-o", str(work / "a.json"), "--rejects", str(rejects))
+    assert "7 convertidas" in output and "1 sin nada que reportar" in output and "(Nota, 1 vez)" in output
+    assert_spanish(output, "cdmx convert")
+    with rejects.open(encoding="utf-8") as f:
+        assert next(csv.reader(f)) == ["archivo", "hoja", "fila", "columna", "celda", "etiqueta", "valor", "motivo"]
+    output = report("convert", *map(str, FINANZAS), "-m", "finanzas", "-o", str(work / "saf.json"))
+    assert "Tabla_334268: 1 leída, 1 convertida, 0 rechazadas, 0 vacías, 0 sin nada que reportar" in output
+    assert_spanish(output, "cdmx convert -m finanzas")
+
+
+def test_validate_and_merge_report_in_spanish(work):
+    output = report("validate", str(SAMPLES / "releases.json"))
+    assert "(1 fuente)" in output and "Información de campos clave" in output and "    entregas: 10" in output
+    assert_spanish(output, "cdmx validate")
+    if not (work / "a.json").exists():
+        report("convert", str(S2024), "-o", str(work / "a.json"))
+    output = report("validate", str(work / "a.json"), "--ocid-prefix", "ocds-87sd3t")
+    assert_spanish(output, "cdmx validate (a converted workbook)")
+    output = report("merge", str(work / "a.json"), "--versioned", "-o", str(work / "records.json"))
+    assert "1 advertencia." in output
+    assert_spanish(output, "cdmx merge")
+
+
+def test_publish_and_site_report_in_spanish(work):
+    output = report("publish", str(work / "samples" / "publicacion.yaml"))
+    assert "2 dependencias, 64 entregas nuevas" in output
+    assert_spanish(output, "cdmx publish")
+    output = report("publish", str(work / "samples" / "publicacion.yaml"), "--dry-run")
+    assert_spanish(output, "cdmx publish --dry-run")
+    records = work / "records.json"
+    if not records.exists():
+        report("convert", str(S2024), "-o", str(work / "a.json"))
+        report("merge", str(work / "a.json"), "--versioned", "-o", str(records))
+    result = run("site", str(records), "-o", str(work / "sitio"))
+    assert result.exit_code == 0, result.output
+    assert "1 dependencia (1 escrita)" in result.output
+    assert_spanish(result.output, "cdmx site")
+
+
+def test_mappings_and_schema_report_in_spanish(work):
+    listed = run("mappings", "list")
+    assert listed.exit_code == 0
+    assert_spanish(listed.output, "cdmx mappings list")
+    checked = report("mappings", "check", str(ROOT / "ocds_cdmx" / "conversion" / "mappings" / "finanzas.yaml"))
+    assert "correcto (46 columnas, 13 sin mapear a propósito)" in checked
+    assert_spanish(checked, "cdmx mappings check")
+    bad = work / "agencia.yaml"
+    bad.write_text(
+        "extends: finanzas\ncolumns:\n  x:\n    type: nada\n  y: 3\n"
+        "  tipo:\n    label: Tipo\n    fields:\n      - path: tender/procurementMethod\n"
+        "        map: {Directa: directa}\n  z:\n    label: Z\n    field: tender/noExiste\n"
+        "agency:\n  nombre: x\n",
+        encoding="utf-8",
+    )
+    result = run("mappings", "check", str(bad))
+    assert result.exit_code == 1
+    assert ":15: agency.nombre: clave desconocida (¿un error de escritura?)" in result.output
+    assert ":5: columns.y: 3 no es de tipo object" in result.output
+    assert_spanish(result.output, "cdmx mappings check (a bad mapping)")
+    bad.write_text(bad.read_text(encoding="utf-8").replace("  nombre: x\n", "  key: SAF\n").replace(
+        "  x:\n    type: nada\n  y: 3\n", ""), encoding="utf-8")  # fmt: skip
+    result = run("mappings", "check", str(bad), "--schema-dir", str(ROOT.parent / "shared" / "ocds"), "--offline")
+    assert "'directa' no está en la lista cerrada de códigos method.csv" in result.output
+    assert "tender/noExiste no es un campo de OCDS" in result.output
+    assert_spanish(result.output, "cdmx mappings check (against OCDS)")
+    converted = run("convert", str(S2024), "-m", str(work / "agencia.yaml"))
+    assert_spanish(converted.output, "cdmx convert with a bad mapping")
+    for args in (("schema", "where"), ("schema", "fetch", "--offline")):
+        result = run(*args, "--schema-dir", str(ROOT.parent / "shared" / "ocds"))
+        assert result.output.startswith(("orden de búsqueda:", "opción")), result.output
+        assert_spanish(result.output, " ".join(args))
+
+
+def test_input_errors_are_in_spanish(work):
+    for args in (
+        ("validate", str(work / "no-such-file.json")),
+        ("validate", str(S2024)),
+        ("convert", str(SAMPLES / "releases.json")),
+        ("merge", str(work / "no-such-file.json")),
+        ("publish", str(work / "samples" / "releases.json")),
+    ):
+        result = run(*args)
+        assert result.exit_code in (1, 2), result.output
+        assert_spanish(result.output, " ".join(args))

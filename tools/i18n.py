@@ -5,7 +5,8 @@
     python tools/i18n.py compile   # every .po → .mo (the files gettext reads at run time)
     python tools/i18n.py check     # what the test checks: every text translated, placeholders equal, .mo fresh
 
-Texts are marked in the source with ``N_("…")``, ``tr("…", lang)`` and ``ntr("…", "…", n, lang)``.
+Texts are marked in the source with ``N_("…")``, ``NP_("…", "…")`` (with a plural), ``tr("…", lang)`` and
+``ntr("…", "…", n, lang)``.
 The ``ocds_cdmx`` catalog also holds every help text of the ``cdmx`` commands (read from the commands
 themselves, paragraph by paragraph, so that an option added anywhere is in the catalog without marking)
 and click's own messages (usage errors, headings; read from click's source), which the commands show in
@@ -39,7 +40,7 @@ METHODS = {
     SITE_DOMAIN: (PACKAGE / "site", [("**.py", "python"), ("templates/**.html", "jinja2.ext:babel_extract")]),
 }
 #: The functions that mark texts: name → the positions of their message arguments.
-KEYWORDS = {"N_": None, "tr": (1,), "ntr": (1, 2), "_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"N_": None, "NP_": (1, 2), "tr": (1,), "ntr": (1, 2), "_": None, "gettext": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})|%\(?[a-z_]*\)?[sd]")
 
 
@@ -122,7 +123,8 @@ def problems() -> list[str]:
             if not message.id:
                 continue
             translated = catalog.get(message.id, message.context)
-            if translated is None or not translated.string or translated.fuzzy:
+            forms = translated.string if translated is not None and isinstance(translated.string, tuple) else ()
+            if translated is None or not translated.string or translated.fuzzy or (forms and not any(forms)):
                 found.append(f"{path.parent.parent.name}: no translation for {message.id!r}")
                 continue
             ids = message.id if isinstance(message.id, tuple) else (message.id,)

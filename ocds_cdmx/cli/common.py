@@ -18,7 +18,8 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..report.messages import LANGS, N_, default_lang, ntr, tr
+from ..report import messages
+from ..report.messages import LANGS, N_, Plural, default_lang, ntr, tr
 
 SCHEMA_DIR_HELP = (
     "Directory with the OCDS schemas (layout of ../shared/ocds: 1__1__5/…, extensions/…). "
@@ -69,6 +70,28 @@ def report_console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+#: The steps that progress lines name (the commands' names and the API's phases), as people read them.
+STEPS = {
+    "validate": N_("validating"),
+    "convert": N_("converting"),
+    "merge": N_("merging"),
+    "publish": N_("publishing"),
+    "site": N_("building the site"),
+    "read": N_("reading"),
+    "write": N_("writing"),
+    "pages": N_("writing pages"),
+    "compare": N_("comparing"),
+    "store": N_("storing"),
+    "build": N_("building the publication"),
+}
+
+
+def step(name: str) -> str:
+    """A step of a progress line (``"SAF convert"``: the agency, then the step) in the command's language."""
+    words = name.split(" ")
+    return " ".join([*words[:-1], say(STEPS[words[-1]]) if words[-1] in STEPS else words[-1]])
+
+
 class ProgressLine:
     """A transient progress line on standard error, shown only on a terminal and for text reports."""
 
@@ -84,7 +107,7 @@ class ProgressLine:
 
     def __enter__(self) -> ProgressLine:
         self.progress.__enter__()
-        self.task = self.progress.add_task(self.name, total=None)
+        self.task = self.progress.add_task(step(self.name), total=None)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -94,7 +117,7 @@ class ProgressLine:
         self.progress.update(self.task, completed=n)
 
     def phase(self, phase: str, n: int) -> None:
-        self.progress.update(self.task, description=phase, completed=n)
+        self.progress.update(self.task, description=step(phase), completed=n)
 
 
 # -- every word in the user's language ------------------------------------------------------------------
@@ -109,14 +132,9 @@ def current_language() -> str:
     return _LANG.get() or default_lang()
 
 
-def say(message: str, **params: Any) -> str:
-    """A message of a command module (marked with ``N_``) in the running command's language."""
-    return tr(message, current_language()).format(**params)
-
-
-def say_n(singular: str, plural: str, count: int, **params: Any) -> str:
-    """The singular or plural form of a message for ``count``, in the running command's language."""
-    return ntr(singular, plural, count, current_language()).format(count=count, **params)
+def say(message: str | Plural, **params: Any) -> str:
+    """A message of a command module (marked with ``N_`` or ``NP_``) in the running command's language."""
+    return messages.say(message, params, current_language())
 
 
 def _click_gettext(message: str) -> str:
@@ -246,9 +264,9 @@ def translate_help(help_text: str | None, lang: str) -> str | None:
     return "\n\n".join(paragraphs)
 
 
-def command_texts(command: click.Command, prefix: str = "cdmx") -> Iterator[tuple[str, int, str]]:
+def command_texts(command: click.Command) -> Iterator[tuple[str, int, str]]:
     """(file, line, text) of every help text of ``command`` and its subcommands, for the catalog: the
-    command's help, short help and epilog, and the help of each of its parameters."""
+    command's help, short help and epilog, and the help and metavar of each of its parameters."""
     callback = inspect.unwrap(command.callback) if command.callback else None
     try:
         where = (inspect.getsourcefile(callback) or "", callback.__code__.co_firstlineno) if callback else ("", 0)
@@ -263,8 +281,8 @@ def command_texts(command: click.Command, prefix: str = "cdmx") -> Iterator[tupl
         if param.metavar:
             yield (*where, param.metavar)
     if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
-            yield from command_texts(sub, f"{prefix} {name}")
+        for sub in command.commands.values():
+            yield from command_texts(sub)
 
 
 class CdmxCommand(click.Command):

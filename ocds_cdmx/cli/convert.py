@@ -68,7 +68,7 @@ def convert_command(
       cdmx convert A121Fr30B.xlsx paaaps.xlsx clc.csv -m finanzas --rejects rechazos.csv -o saf.json
     """
     lang = language(lang)
-    options = ConvertOptions(validate_output=not no_validate, **fields)
+    options = ConvertOptions(validate_output=not no_validate, lang=lang, **fields)
     source = sources[0] if len(sources) == 1 else list(sources)
     with ProgressLine("convert", report_fmt == "text") as line:
         result = convert(source, mapping, output, options, progress=line.count)

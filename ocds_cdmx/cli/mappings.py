@@ -8,8 +8,8 @@ import click
 
 from ..conversion.mapping import bundled, check_file, load
 from ..core.errors import MappingError, SchemaError
-from ..report.messages import input_error_text
-from .common import lang_option, language, schema_options
+from ..report.messages import N_, NP_, input_error_text, localized, problem_lines
+from .common import current_language, lang_option, language, say, schema_options
 
 
 @click.group("mappings")
@@ -24,7 +24,7 @@ def mappings_list() -> None:
         try:
             title = load(name).data.get("title", "")
         except MappingError as e:
-            title = f"(invalid: {e})"
+            title = say(N_("(invalid: {problems})"), problems=problem_lines(e.problems, current_language()))
         click.echo(f"{name:<32} {title}")
 
 
@@ -40,14 +40,18 @@ def mappings_check(path: str, schema_dir: str | None, offline: bool | None, lang
         mapping, problems = check_file(path, schema_dir=schema_dir, offline=offline)
     except MappingError as e:
         for line, message in e.problems:
-            click.echo(f"{e.source}:{line or '?'}: {message}", err=True)
+            click.echo(f"{e.source}:{line or '?'}: {localized(message, lang)}", err=True)
         sys.exit(1)
     except SchemaError as e:
         raise click.ClickException(input_error_text(e, lang)) from None
     for line, message in problems:
-        click.echo(f"{mapping.source}:{line or '?'}: {message}", err=True)
+        click.echo(f"{mapping.source}:{line or '?'}: {localized(message, lang)}", err=True)
     if problems:
         sys.exit(1)
     columns = mapping.data.get("columns", {})
     reasons = sum(1 for c in columns.values() if c.get("reason"))
-    click.echo(f"{mapping.source}: OK ({len(columns)} columns, {reasons} deliberately unmapped)")
+    counts = {
+        "columns": say(NP_("{count} column", "{count} columns"), count=len(columns)),
+        "unmapped": say(NP_("{count} deliberately unmapped", "{count} deliberately unmapped"), count=reasons),
+    }
+    click.echo(say(N_("{source}: OK ({columns}, {unmapped})"), source=mapping.source, **counts))

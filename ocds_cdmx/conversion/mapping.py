@@ -23,6 +23,8 @@ import jsonschema
 import yaml
 
 from ..core.errors import MappingError
+from ..core.texts import Text
+from ..report.messages import N_
 from ..schema.walk import field_nodes, types_of
 from .values import TYPES
 
@@ -76,7 +78,17 @@ def resolve_path(name: str | os.PathLike, relative_to: Path | None = None) -> Pa
         if candidate.is_file():
             return candidate
     raise MappingError(
-        source=str(name), problems=[(None, f"mapping file not found: {name} (bundled: {', '.join(bundled())})")]
+        source=str(name),
+        problems=[
+            (
+                None,
+                Text(
+                    N_("mapping file not found: {name} (bundled: {bundled})"),
+                    name=str(name),
+                    bundled=", ".join(bundled()),
+                ),
+            )
+        ],
     )
 
 
@@ -100,14 +112,14 @@ def _read(path: Path) -> tuple[dict, dict[str, int]]:
         finally:
             loader.dispose()
     except (OSError, UnicodeDecodeError) as e:
-        raise MappingError(source=str(path), problems=[(None, f"cannot read: {e}")]) from None
+        raise MappingError(source=str(path), problems=[(None, Text(N_("cannot read: {detail}"), detail=e))]) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise MappingError(
-            source=str(path), problems=[(mark.line + 1 if mark else None, f"invalid YAML: {e}")]
+            source=str(path), problems=[(mark.line + 1 if mark else None, Text(N_("invalid YAML: {detail}"), detail=e))]
         ) from None
     if not isinstance(data, dict):
-        raise MappingError(source=str(path), problems=[(1, "a mapping file is a YAML mapping (key: value)")])
+        raise MappingError(source=str(path), problems=[(1, Text(N_("a mapping file is a YAML mapping (key: value)")))])
     lines: dict[str, int] = {}
     if node is not None:
         _compose_lines(node, "", lines)
@@ -130,7 +142,7 @@ def load(name: str | os.PathLike, _seen: tuple = ()) -> Mapping:
     """Load a mapping (and those it extends), checked against the mapping schema."""
     path = resolve_path(name)
     if path.resolve() in _seen:
-        raise MappingError(source=str(path), problems=[(None, "the mapping extends itself")])
+        raise MappingError(source=str(path), problems=[(None, Text(N_("the mapping extends itself")))])
     data, lines = _read(path)
     if isinstance(data.get("extends"), str):
         parent = load(resolve_path(data["extends"], path), (*_seen, path.resolve()))
@@ -153,9 +165,9 @@ def check(mapping: Mapping) -> list[tuple[int | None, str]]:
             known = error.schema.get("properties", {})
             for extra in (k for k in error.instance if k not in known):
                 where = ".".join([*keys, str(extra)])
-                problems.append((mapping.line(*keys, extra), f"{where}: unknown key (a typo?)"))
+                problems.append((mapping.line(*keys, extra), Text(N_("{where}: unknown key (a typo?)"), where=where)))
             continue
-        problems.append((mapping.line(*keys), f"{'.'.join(keys) or '(top)'}: {error.message}"))
+        problems.append((mapping.line(*keys), _schema_problem(error, ".".join(keys) or Text(N_("(top)")))))
     if problems:
         return problems
     data = mapping.data
@@ -164,16 +176,23 @@ def check(mapping: Mapping) -> list[tuple[int | None, str]]:
     names = set(data["columns"])
     for name, spec in data["columns"].items():
         if spec.get("type", "string") not in TYPES:
-            problems.append((mapping.line("columns", name, "type"), f"{name}: unknown type {spec['type']!r}"))
+            problems.append(
+                (
+                    mapping.line("columns", name, "type"),
+                    Text(N_("{name}: unknown type {type!r}"), name=name, type=spec["type"]),
+                )
+            )
         if not (
             spec.get("field") or spec.get("fields") or spec.get("document") or spec.get("reason") or spec.get("use")
         ):
-            problems.append((mapping.line("columns", name), f"{name}: maps to nothing and gives no reason"))
+            problems.append(
+                (mapping.line("columns", name), Text(N_("{name}: maps to nothing and gives no reason"), name=name))
+            )
 
     def known(refs: list[str], own: set[str], where: tuple, what: str) -> None:
         for ref in refs:
             if ref not in own:
-                problems.append((mapping.line(*where), f"{what}: unknown column {ref!r}"))
+                problems.append((mapping.line(*where), Text(N_("{what}: unknown column {ref!r}"), what=what, ref=ref)))
 
     def sheet_parts(spec: dict, own: set[str], prefix: tuple, what: str) -> None:
         for i, party in enumerate(spec.get("parties", [])):
@@ -190,7 +209,10 @@ def check(mapping: Mapping) -> list[tuple[int | None, str]]:
     for i, sub in enumerate(data.get("subtables", [])):
         if sub["key"] not in names:
             problems.append(
-                (mapping.line("subtables", i, "key"), f"subtables[{sub['name']}]: unknown column {sub['key']!r}")
+                (
+                    mapping.line("subtables", i, "key"),
+                    Text(N_("{what}: unknown column {ref!r}"), what=f"subtables[{sub['name']}]", ref=sub["key"]),
+                )
             )
         own = set(sub["columns"])
         if sub.get("party"):
@@ -206,6 +228,27 @@ def check(mapping: Mapping) -> list[tuple[int | None, str]]:
     for n, sheet in enumerate(data.get("sheets", [])):
         sheet_parts(sheet, set(sheet["columns"]) | {"agency"}, ("sheets", n), f"sheets[{sheet['name']}].")
     return problems
+
+
+def _schema_problem(error: jsonschema.ValidationError, where: str) -> Text:
+    """A mapping schema error in words a translator can translate (jsonschema's own are English)."""
+    value = json.dumps(error.instance, ensure_ascii=False, default=str)
+    value = value if len(value) <= 60 else value[:59] + "…"
+    rule, expected = error.validator, error.validator_value
+    if rule == "required":
+        missing = [k for k in expected if isinstance(error.instance, dict) and k not in error.instance]
+        return Text(N_("{where}: the key {key} is missing"), where=where, key=", ".join(missing))
+    if rule == "type":
+        kinds = "/".join(expected) if isinstance(expected, list) else expected
+        return Text(N_("{where}: {value} is not of type {expected}"), where=where, value=value, expected=kinds)
+    if rule in ("enum", "const"):
+        allowed = ", ".join(json.dumps(v, ensure_ascii=False) for v in (expected if rule == "enum" else [expected]))
+        return Text(N_("{where}: {value} is not one of {allowed}"), where=where, value=value, allowed=allowed)
+    if rule == "pattern":
+        return Text(N_("{where}: {value} does not match {pattern}"), where=where, value=value, pattern=expected)
+    if rule in ("minItems", "minLength", "minProperties"):
+        return Text(N_("{where}: {value} is too short (at least {limit})"), where=where, value=value, limit=expected)
+    return Text(N_("{where}: {value} is not allowed here ({rule})"), where=where, value=value, rule=rule)
 
 
 def _party_columns(party: dict) -> list[str]:
@@ -247,14 +290,20 @@ def check_against_ocds(
             if isinstance(value, str) and value not in listed.codes:
                 if node.get("openCodelist") and value in new_codes:
                     continue
-                kind = "open" if node.get("openCodelist") else "closed"
-                problems.append((mapping.line(*where), f"{what}: {value!r} is not in the {kind} codelist {name}"))
+                message = (N_("{what}: {value!r} is not in the open codelist {name}") if node.get("openCodelist")
+                           else N_("{what}: {value!r} is not in the closed codelist {name}"))  # fmt: skip
+                problems.append((mapping.line(*where), Text(message, what=what, value=value, name=name)))
 
     def field(path: str, where: tuple, what: str) -> dict | None:
         node = known(path)
         if node is None:
             problems.append(
-                (mapping.line(*where), f"{what}: {path} is not an OCDS field (with the mapping's extensions)")
+                (
+                    mapping.line(*where),
+                    Text(
+                        N_("{what}: {path} is not an OCDS field (with the mapping's extensions)"), what=what, path=path
+                    ),
+                )
             )
         return node
 
@@ -268,8 +317,20 @@ def check_against_ocds(
             "number": {"number"}, "integer": {"integer", "number"}, "boolean": {"boolean"},
         }.get(column.get("type", "string"), {"string"})  # fmt: skip
         if not produces & (kinds | ({"number"} if "integer" in kinds else set())):
-            made = "a list" if split else f"a {column.get('type', 'string')}"
-            problems.append((mapping.line(*where), f"{name}: makes {made}, but {path} holds {'/'.join(sorted(kinds))}"))
+            made = Text(N_("a list")) if split else Text(N_("a {type}"), type=column.get("type", "string"))
+            holds = "/".join(sorted(kinds))
+            problems.append(
+                (
+                    mapping.line(*where),
+                    Text(
+                        N_("{name}: makes {made}, but {path} holds {holds}"),
+                        name=name,
+                        made=made,
+                        path=path,
+                        holds=holds,
+                    ),
+                )
+            )
 
     def columns(spec: dict, prefix: tuple) -> None:
         for name, column in spec.get("columns", {}).items():
@@ -331,5 +392,5 @@ def check_file(
     optional = {sub.get("extension") for sub in mapping.data.get("subtables", [])}
     problems = check_against_ocds(mapping, profile.release_schema, profile.codelists, unavailable)
     for url in sorted(unavailable - optional):
-        problems.append((mapping.line("extensions"), f"extension not available: {url}"))
+        problems.append((mapping.line("extensions"), Text(N_("extension not available: {url}"), url=url)))
     return mapping, problems

@@ -93,6 +93,8 @@ class ConvertOptions(SchemaOptions):
     #: A CSV file listing the rows that were not converted.
     rejects: str | None = None
     max_locations: int = 100
+    #: The language of the rejects file's column titles (``es`` or ``en``).
+    lang: str = "en"
 
 
 @dataclass(frozen=True, kw_only=True)

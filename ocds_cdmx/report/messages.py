@@ -13,10 +13,12 @@ import functools
 import gettext
 import locale
 import os
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..core.errors import CdmxError, ConfigError, MappingError
+from ..core.texts import Text
 
 LANGS = ("es", "en")
 DOMAIN = "ocds_cdmx"
@@ -47,10 +49,33 @@ def ntr(singular: str, plural: str, n: int, lang: str) -> str:
     return translations(lang).ngettext(singular, plural, n)
 
 
+class Plural(NamedTuple):
+    """A text with a singular and a plural form, chosen by the parameter ``count`` names."""
+
+    singular: str
+    plural: str
+    count: str = "count"
+
+
+def NP_(singular: str, plural: str, count: str = "count") -> Plural:
+    """Mark a text with its plural for the catalogs (``count``: the parameter that holds the number)."""
+    return Plural(singular, plural, count)
+
+
+def say(message: str | Plural, values: dict, lang: str) -> str:
+    """``message`` in ``lang``, in the form its count asks for, filled with ``values``."""
+    if isinstance(message, Plural):
+        n = values.get(message.count)
+        message = ntr(message.singular, message.plural, n if isinstance(n, int) else 2, lang)
+    else:
+        message = tr(message, lang)
+    return message.format_map(values if isinstance(values, _Default) else _Default(values))
+
+
 # check (or "schema:<type>") → (title, advice), in English; the Spanish is in the catalog
 # (locale/es/LC_MESSAGES/ocds_cdmx.po). Titles and advice are str.format templates over the finding's
 # parameters and ``field``. N_ marks a text for extraction without translating it here.
-FINDINGS: dict[str, tuple[str, str]] = {
+FINDINGS: dict[str, tuple[str | Plural, str | Plural]] = {
     "schema:required": (
         N_("'{field}' is missing but required"),
         N_("Add the field '{field}': the OCDS schema requires it."),
@@ -101,7 +126,11 @@ FINDINGS: dict[str, tuple[str, str]] = {
     ),
     "schema:minItems": (
         N_("'{field}' is an empty list"),
-        N_("Give at least {limit} element(s), or remove the field."),
+        NP_(
+            "Give at least {limit} element, or remove the field.",
+            "Give at least {limit} elements, or remove the field.",
+            "limit",
+        ),
     ),
     "schema:maxItems": (
         N_("'{field}' has more than {limit} elements"),
@@ -338,7 +367,11 @@ FINDINGS: dict[str, tuple[str, str]] = {
         ),
     ),
     "subtable_missing": (
-        N_("{rows} rows point at the sub-table {table}, which this file does not have: that data was not converted"),
+        NP_(
+            "{rows} row points at the sub-table {table}, which this file does not have: that data was not converted",
+            "{rows} rows point at the sub-table {table}, which this file does not have: that data was not converted",
+            "rows",
+        ),
         N_("Convert the workbook that has the {table} sheet (a CSV download has only the main table)."),
     ),
     "orphan_subrow": (
@@ -372,11 +405,19 @@ FINDINGS: dict[str, tuple[str, str]] = {
         ),
     ),
     "subtable_unread": (
-        N_("The sheet {table} ({rows} rows) is a sub-table that no column of the mapping points at: it was not read"),
+        NP_(
+            "The sheet {table} ({rows} row) is a sub-table that no column of the mapping points at: it was not read",
+            "The sheet {table} ({rows} rows) is a sub-table that no column of the mapping points at: it was not read",
+            "rows",
+        ),
         N_("The label of the column that points at it must end with {table}, or the mapping must name the sheet."),
     ),
     "subtable_rows_missing": (
-        N_("{rows} rows point at IDs that the sub-table {table} does not have ({ids})"),
+        NP_(
+            "{rows} row points at IDs that the sub-table {table} does not have ({ids})",
+            "{rows} rows point at IDs that the sub-table {table} does not have ({ids})",
+            "rows",
+        ),
         N_("Check the IDs in the main sheet's column and in the sub-table's ID column."),
     ),
     "nothing_to_report": (
@@ -442,7 +483,7 @@ ESSENTIALS: dict[str, str] = {
 }
 
 #: Frames of the reports and messages of errors, by key.
-TEXTS: dict[str, str] = {
+TEXTS: dict[str, str | Plural] = {
     "json_syntax": N_(
         "{source}, line {line}, column {column}: invalid JSON: {detail}. Found: {found!r}. Fix the file there (a trailing comma, a missing quote or bracket, or two documents run together are the usual causes)."
     ),
@@ -475,11 +516,13 @@ TEXTS: dict[str, str] = {
     "merge_versions_mixed": N_(
         "The inputs mix OCDS versions {versions} ({source}) and upgrading is off. Merge without --no-upgrade, which upgrades 1.0 releases to 1.1."
     ),
-    "merge_headline": N_(
-        "{status}: {releases} releases read, {records} records written ({merged} merged, {copied} copied), {excluded} processes left out; {errors} errors, {warnings} warnings."
+    "merge_headline": N_("{status}: {releases}, {records} ({merged}, {copied}), {excluded}; {errors}, {warnings}."),
+    "merge_upgraded": NP_(
+        "{count} OCDS 1.0 release was upgraded to 1.1.", "{count} OCDS 1.0 releases were upgraded to 1.1."
     ),
-    "merge_upgraded": N_("{count} OCDS 1.0 releases were upgraded to 1.1."),
-    "merge_duplicates": N_("{count} identical copies of releases were left out."),
+    "merge_duplicates": NP_(
+        "{count} identical copy of a release was left out.", "{count} identical copies of releases were left out."
+    ),
     "merge_not_written": N_("Nothing was written: every input must be readable first."),
     "merge_written": N_("Written: {output}"),
     "not_a_spreadsheet": N_("{source}: not a spreadsheet ({suffix}). Give an .xlsx, .xlsm, .xls or .csv file."),
@@ -502,8 +545,9 @@ TEXTS: dict[str, str] = {
     ),
     "sheet_missing": N_("{source}: no sheet named {names}."),
     "mapping": N_("{source}: the mapping has problems: {problems}"),
+    "problem_line": N_("line {line}: {problem}"),
     "convert_headline": N_(
-        "{status}: {releases} releases of {ocids} processes from {converted} rows ({rejected} rejected, {blank} blank) of {read} read; {errors} errors, {warnings} warnings."
+        "{status}: {releases} of {ocids} from {converted} ({rejected}, {blank}) of {read}; {errors}, {warnings}."
     ),
     "converted": N_("Converted"),
     "converted_with_problems": N_("Converted with problems"),
@@ -520,15 +564,13 @@ TEXTS: dict[str, str] = {
     "layout_picked": N_(
         "Layout: format {format} ({layout}), {form}, header on row {row}; mapping {mapping} picked by the labels ({score} agree)."
     ),
-    "sheet_counts": N_(
-        "{sheet}: {read} read, {converted} converted, {rejected} rejected, {blank} blank, {nothing} with nothing to report"
-    ),
+    "sheet_counts": N_("{sheet}: {read}, {converted}, {rejected}, {blank}, {nothing}"),
     "form_template": N_("upload template"),
     "form_download": N_("public download"),
     "form_export": N_("export with the header on row 1"),
     "cell_location": N_("{file}, sheet {sheet}, cell {cell} ({label})"),
     "row_location": N_("{file}, sheet {sheet}, row {row}"),
-    "validation_summary": N_("Output checked with cdmx validate: {errors} errors, {warnings} warnings."),
+    "validation_summary": N_("Output checked with cdmx validate: {errors}, {warnings}."),
     "config": N_("{source}: the configuration has problems: {problems}"),
     "store_unavailable": N_(
         "The store {source} cannot be opened: {detail}. Nothing was published; the previous publication is intact."
@@ -546,15 +588,15 @@ TEXTS: dict[str, str] = {
     "night_invalid": N_("{source}: {value!r} is not a date and time with its offset (e.g. 2024-10-16T02:00:00-06:00)."),
     "agency_unknown": N_("{source}: no agency {agencies} (the configuration has {known})."),
     "publish_headline": N_(
-        "{status}: {agencies} agencies, {releases} new releases ({new} new processes, {updated} updated, {unchanged} unchanged), {failed} agencies failed; {errors} errors, {warnings} warnings."
+        "{status}: {agencies}, {releases} ({new}, {updated}, {unchanged}), {failed}; {errors}, {warnings}."
     ),
     "publish_agency": N_(
-        "{agency} ({name}), night {night}: {status_text}: {releases} new releases; {new} new processes, {updated} updated, {unchanged} unchanged, {vanished} no longer in the files."
+        "{agency} ({name}), night {night}: {status_text}: {releases}; {new}, {updated}, {unchanged}, {vanished}."
     ),
     "publish_resumed": N_("    The interrupted night {night} was resumed."),
     "publish_problems": N_("    Nothing was published tonight ({problems}); its last good data stays online."),
     "publish_busy": N_("{agency} ({name}): another run is publishing this agency: it was left alone."),
-    "publish_built": N_("Published: {build} ({written} files written, {kept} unchanged files kept)."),
+    "publish_built": N_("Published: {build} ({written}, {kept})."),
     "publish_not_rebuilt": N_("Nothing changed: no file was rewritten."),
     "publish_dry_run": N_("Dry run: nothing was written."),
     "status_published": N_("published"),
@@ -573,9 +615,9 @@ TEXTS: dict[str, str] = {
     "valid": N_("Valid"),
     "invalid": N_("Not valid"),
     "unreadable": N_("Could not be read"),
-    "headline": N_("{status}: {errors} errors, {warnings} warnings in {count} {things} ({sources} sources)."),
+    "headline": N_("{status}: {errors}, {warnings} in {count} ({sources})."),
     "things": N_("releases/records"),
-    "occurrences": N_("{count} times"),
+    "occurrences": NP_("{count} time", "{count} times"),
     "more": N_("… and {count} more"),
     "what_to_do": N_("What to do"),
     "statistics": N_("Key field information"),
@@ -590,11 +632,118 @@ TEXTS: dict[str, str] = {
         "{source}: no records found: expected a manifest.json listing them, or one of {expected}. Give the folder cdmx publish wrote, or a file of records (cdmx merge --versioned)."
     ),
     "site_headline": N_(
-        "Site built in {output}: {processes} processes ({process_pages} pages written, {removed} removed), {suppliers} suppliers ({supplier_pages} pages written), {agencies} agencies ({agency_pages} written), {other_files} other files written, in {seconds} s."
+        "Site built in {output}: {processes} ({process_pages}, {removed}), {suppliers} ({supplier_pages}), {agencies} ({agency_pages}), {other_files}, in {seconds} s."
     ),
     "site_full": N_("Every page was rebuilt (first build, or the templates, texts or options changed)."),
-    "site_duplicates": N_("{count} processes appear twice in the input; the last record of each was used: {ocids}"),
+    "site_duplicates": NP_(
+        "{count} process appears twice in the input; its last record was used: {ocids}",
+        "{count} processes appear twice in the input; the last record of each was used: {ocids}",
+    ),
     "site_open": N_("Open {index} in a browser, or serve the folder with any web server."),
+}
+#: The labels of the key statistics (the names the text report lists them by) and of the columns of
+#: the rejects file.
+LABELS: dict[str, str] = {
+    "releases": N_("releases"),
+    "records": N_("records"),
+    "ocids": N_("OCIDs"),
+    "tags": N_("release tags"),
+    "dates": N_("dates"),
+    "buyers": N_("buyers"),
+    "suppliers": N_("suppliers"),
+    "procurementMethod": N_("procedure types"),
+    "awards": N_("awards"),
+    "contracts": N_("contracts"),
+    "file": N_("file"),
+    "sheet": N_("sheet"),
+    "row": N_("row"),
+    "column": N_("column"),
+    "cell": N_("cell"),
+    "label": N_("label"),
+    "value": N_("value"),
+    "reason": N_("reason"),
+}
+
+
+def label(name: str, lang: str) -> str:
+    """The label of a statistic or a column, in ``lang`` (a name without one is shown as it is)."""
+    return tr(LABELS[name], lang) if name in LABELS else name
+
+
+ERRORS = NP_("{count} error", "{count} errors")
+WARNINGS = NP_("{count} warning", "{count} warnings")
+PROCESSES = NP_("{count} process", "{count} processes")
+AGENCIES = NP_("{count} agency", "{count} agencies")
+PAGES_WRITTEN = NP_("{count} page written", "{count} pages written")
+NEW_PROCESSES = {
+    "releases": NP_("{count} new release", "{count} new releases"),
+    "new": NP_("{count} new process", "{count} new processes"),
+    "updated": NP_("{count} updated", "{count} updated"),
+    "unchanged": NP_("{count} unchanged", "{count} unchanged"),
+}
+ROWS = {
+    "read": NP_("{count} read", "{count} read"),
+    "rejected": NP_("{count} rejected", "{count} rejected"),
+    "blank": NP_("{count} blank", "{count} blank"),
+}
+#: The counts of the frames that hold several: text key → parameter → its noun, singular and plural (one
+#: form for both where English has one, as "{count} read": Spanish says "1 leída", "2 leídas"). Each count
+#: is shown with its own noun, so that every language puts each in the form its number asks for.
+COUNTED: dict[str, dict[str, Plural]] = {
+    "headline": {
+        "errors": ERRORS,
+        "warnings": WARNINGS,
+        "count": NP_("{count} release/record", "{count} releases/records"),
+        "sources": NP_("{count} source", "{count} sources"),
+    },
+    "merge_headline": {
+        "releases": NP_("{count} release read", "{count} releases read"),
+        "records": NP_("{count} record written", "{count} records written"),
+        "merged": NP_("{count} merged", "{count} merged"),
+        "copied": NP_("{count} copied", "{count} copied"),
+        "excluded": NP_("{count} process left out", "{count} processes left out"),
+        "errors": ERRORS,
+        "warnings": WARNINGS,
+    },
+    "convert_headline": {
+        "releases": NP_("{count} release", "{count} releases"),
+        "ocids": PROCESSES,
+        "converted": NP_("{count} row", "{count} rows"),
+        **ROWS,
+        "errors": ERRORS,
+        "warnings": WARNINGS,
+    },
+    "sheet_counts": {
+        **ROWS,
+        "converted": NP_("{count} converted", "{count} converted"),
+        "nothing": NP_("{count} with nothing to report", "{count} with nothing to report"),
+    },
+    "validation_summary": {"errors": ERRORS, "warnings": WARNINGS},
+    "publish_headline": {
+        "agencies": AGENCIES,
+        **NEW_PROCESSES,
+        "failed": NP_("{count} agency failed", "{count} agencies failed"),
+        "errors": ERRORS,
+        "warnings": WARNINGS,
+    },
+    "publish_agency": {
+        **NEW_PROCESSES,
+        "vanished": NP_("{count} no longer in the files", "{count} no longer in the files"),
+    },
+    "publish_built": {
+        "written": NP_("{count} file written", "{count} files written"),
+        "kept": NP_("{count} unchanged file kept", "{count} unchanged files kept"),
+    },
+    "site_headline": {
+        "processes": PROCESSES,
+        "process_pages": PAGES_WRITTEN,
+        "removed": NP_("{count} removed", "{count} removed"),
+        "suppliers": NP_("{count} supplier", "{count} suppliers"),
+        "supplier_pages": PAGES_WRITTEN,
+        "agencies": AGENCIES,
+        "agency_pages": NP_("{count} written", "{count} written"),
+        "other_files": NP_("{count} other file written", "{count} other files written"),
+    },
 }
 
 
@@ -637,12 +786,70 @@ def finding_text(check: str, params: dict, field: str, lang: str, value: Any = N
             values[key] = ", ".join(tr(ESSENTIALS.get(k, k), lang) for k in str(params[key]).split(", "))
     if "problem" in params and params["problem"] in TEXTS:
         values["problem"] = tr(TEXTS[params["problem"]], lang).format_map(_Default(url=value))
-    return tr(title, lang).format_map(values), tr(advice, lang).format_map(values)
+    return say(title, values, lang), say(advice, values, lang)
+
+
+def localized(message: str, lang: str) -> str:
+    """A message made by a lower layer (a :class:`~ocds_cdmx.core.texts.Text`) in ``lang``; other strings
+    as they are."""
+    if not isinstance(message, Text):
+        return message
+    params = {k: localized(v, lang) if isinstance(v, Text) else v for k, v in message.params.items()}
+    return tr(message.template, lang).format_map(_Default(params))
+
+
+def problem_lines(problems: list[tuple[int | None, str]], lang: str) -> str:
+    """The problems of a YAML file, each with its line, in ``lang``."""
+    return "; ".join(
+        text("problem_line", lang, line=line, problem=localized(m, lang)) if line else localized(m, lang)
+        for line, m in problems
+    )
 
 
 def text(key: str, lang: str, **params: Any) -> str:
-    """A frame or input-error message."""
-    return tr(TEXTS[key], lang).format_map(_Default(params))
+    """A frame or input-error message; each count in it with its noun in the form the number asks for."""
+    values = _Default(params)
+    for name, noun in COUNTED.get(key, {}).items():
+        n = params.get(name)
+        if isinstance(n, int):
+            values[name] = ntr(noun.singular, noun.plural, n, lang).format(count=n)
+    return say(TEXTS[key], values, lang)
+
+
+#: The details of input errors that come in English from the system (``strerror``) or from lower layers.
+DETAILS = {
+    text.lower(): text
+    for text in (
+        N_("No such file or directory"),
+        N_("Permission denied"),
+        N_("Is a directory"),
+        N_("Not a directory"),
+        N_("No space left on device"),
+        N_("File exists"),
+        N_("Read-only file system"),
+        N_("Directory not empty"),
+        N_("File name too long"),
+        N_("Too many open files"),
+        N_("Connection refused"),
+        N_("no such file"),
+        N_("not a file"),
+        N_("not a record"),
+        N_("the manifest is not a JSON object"),
+        N_("listed in the manifest but missing"),
+    )
+}
+_ERRNO = re.compile(r"^\[Errno \d+\] (?P<text>[^:]+)(?P<rest>:.*)?$")
+
+
+def _detail(detail: str, lang: str) -> str:
+    """An error's detail in ``lang`` when it is one of :data:`DETAILS` (also as ``[Errno 2] …: 'path'``)."""
+    known = DETAILS.get(detail.lower())
+    if known:
+        return tr(known, lang)
+    match = _ERRNO.match(detail)
+    if match and match["text"].lower() in DETAILS:
+        return tr(DETAILS[match["text"].lower()], lang) + (match["rest"] or "")
+    return detail
 
 
 def input_error_text(error: Exception, lang: str) -> str:
@@ -650,13 +857,15 @@ def input_error_text(error: Exception, lang: str) -> str:
     if not isinstance(error, CdmxError):
         return str(error)
     params = dict(error.params)
+    if isinstance(params.get("detail"), str):
+        params["detail"] = _detail(params["detail"], lang)
     if error.key == "encoding":
         params["hint"] = text("encoding_hint", lang) if params.get("guess") else ""
     elif error.key == "schema_missing":
         note = "schema_missing_offline" if params.get("offline") else "schema_missing_online"
         params["offline_note"] = text(note, lang, url=params.get("url"))
     elif isinstance(error, MappingError | ConfigError):
-        params["problems"] = "; ".join(f"line {line}: {m}" if line else m for line, m in error.problems)
+        params["problems"] = problem_lines(error.problems, lang)
     if error.key in TEXTS:
         return text(error.key, lang, source=error.source, **params)
     return str(error)
