@@ -6,6 +6,7 @@ aside)."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 import sys
@@ -304,3 +305,24 @@ def test_input_errors_are_in_spanish(work):
         result = run(*args)
         assert result.exit_code in (1, 2), result.output
         assert_spanish(result.output, " ".join(args))
+
+
+def _words_for_people(document: object, key: str = "") -> list[str]:
+    """The texts of a JSON report that are written for people (titles, advice, messages)."""
+    if isinstance(document, dict):
+        return [t for k, v in document.items() for t in _words_for_people(v, k)]
+    if isinstance(document, list):
+        return [t for v in document for t in _words_for_people(v, key)]
+    return [document] if isinstance(document, str) and key in ("title", "advice", "message") else []
+
+
+def test_json_reports_speak_spanish_in_their_texts(work):
+    schemas = ["--schema-dir", str(ROOT.parent / "shared" / "ocds"), "--offline"]
+    validated = run("validate", "--format", "json", str(S2024.with_name("releases.json")), str(S2024), *schemas)
+    converted = CliRunner().invoke(
+        main, ["convert", str(S2024), "--report", "json", "-o", str(work / "b.json"), *schemas], env=SPANISH
+    )
+    for result in (validated, converted):
+        texts = _words_for_people(json.loads(result.stderr if result.stderr.strip() else result.stdout))
+        assert texts
+        assert_spanish("\n".join(texts), "a JSON report")
