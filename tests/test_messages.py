@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 
-from ocds_cdmx.report.messages import EXPECTED, FINDINGS, TEXTS, Plural, ntr, text, tr
+from ocds_cdmx.report.messages import COUNTED, EXPECTED, FINDINGS, TEXTS, Plural, ntr, text, tr
 
 from .conftest import ROOT
 
@@ -62,3 +62,23 @@ def test_counts_take_the_form_their_number_asks_for():
     )
     assert text("merge_upgraded", "es", count=1) == "1 entrega OCDS 1.0 se actualizó a 1.1."
     assert text("merge_upgraded", "en", count=3) == "3 OCDS 1.0 releases were upgraded to 1.1."
+
+
+#: Counts that are never one, so that a plural noun is always right: the rows looked at for the header,
+#: the lengths of RFCs and of names, the limits of a schema, the labels of a sheet.
+NEVER_ONE = {("no_header", "rows"), ("rfc_format", "length"), ("name_truncated", "length"),
+             ("schema:maxLength", "limit"), ("schema:maxItems", "limit"), ("many_unmapped_columns", "labels")}  # fmt: skip
+COUNT = re.compile(r"\{(\w+)\} (?!is\b|was\b|does\b|has\b|holds\b)([a-z]+s)\b")
+
+
+def test_a_count_with_a_plural_noun_has_its_singular_too():
+    """ "{count} times" says "1 times": a count is a Plural (NP_) or has its noun in COUNTED."""
+    texts = [(k, v) for k, v in TEXTS.items()] + [(k, t) for k, pair in FINDINGS.items() for t in pair]
+    found = [
+        (key, m.group(0))
+        for key, message in texts
+        if message and not isinstance(message, Plural)
+        for m in COUNT.finditer(message)
+        if m.group(1) not in COUNTED.get(key, {}) and (key, m.group(1)) not in NEVER_ONE
+    ]
+    assert found == []
