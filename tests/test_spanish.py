@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from ocds_cdmx.cli import main
 from ocds_cdmx.cli.common import CdmxCommand, CdmxGroup, speak
 from ocds_cdmx.publishing.config import AGENCY_KEYS, KEYS
-from ocds_cdmx.report.messages import tr
+from ocds_cdmx.report.messages import ntr, tr
 
 from .conftest import ROOT
 
@@ -69,14 +69,16 @@ def english_words(line: str) -> list[str]:
 
 
 def _english_sentences() -> list[re.Pattern]:
-    """The catalog's English texts of four words or more, as patterns (placeholders match anything)."""
+    """The parts between placeholders of the catalog's English texts, of four words or more."""
     patterns = []
     for message in i18n.extract():
-        for text in message.id if isinstance(message.id, tuple) else (message.id,):
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        spanish = " ".join(ntr(*ids, n, "es") for n in (1, 2)) if len(ids) == 2 else tr(ids[0], "es")
+        for text in ids:
             for part in re.split(r"\{[^{}]*\}|%\(?\w*\)?[sd]|\n", text or ""):
                 part = part.strip(" .,:;()")
                 # (a part that the Spanish keeps, such as an example command line, is not English)
-                if len(part.split()) >= 4 and part not in tr(text, "es"):
+                if len(part.split()) >= 4 and part not in spanish:
                     patterns.append(re.compile(re.escape(part)))
     return patterns
 
