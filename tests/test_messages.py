@@ -32,6 +32,23 @@ def test_the_catalog_check_fails_on_a_missing_translation_or_placeholder(tmp_pat
     assert "not compiled" in found
 
 
+def test_the_catalog_check_finds_what_a_union_merge_leaves_twice(tmp_path, monkeypatch):
+    """Two branches that changed the same entry leave both versions (``*.po merge=union``)."""
+    po = next(iter(i18n.catalogs()))
+    text = po.read_text(encoding="utf-8")
+    entry = 'msgid "No problems found."\nmsgstr "No se encontraron problemas."\n'
+    assert entry in text
+    merged = tmp_path / "es" / "LC_MESSAGES" / po.name
+    merged.parent.mkdir(parents=True)
+    merged.write_text(
+        text.replace(entry, entry + 'msgstr "Ningún problema."\n') + "\n" + entry.replace("No se", "Sin"), "utf-8"
+    )
+    found = "\n".join(i18n.duplicates(merged))
+    assert "two msgstr lines after 'No problems found.'" in found
+    assert "'No problems found.' is in ocds_cdmx.po twice" in found
+    assert i18n.duplicates(po) == []
+
+
 def test_every_table_text_is_shown_in_spanish():
     texts = [t for pair in [*FINDINGS.values(), *EXPECTED.values()] for t in pair if t] + list(TEXTS.values())
     untranslated = [t for t in texts if not isinstance(t, Plural) and tr(t, "es") == t and any(c.isalpha() for c in t)]

@@ -112,11 +112,49 @@ def _messages(mo: bytes) -> dict:
     return {k: v for k, v in gettext.GNUTranslations(io.BytesIO(mo))._catalog.items() if k != ""}
 
 
+_KEYWORD = re.compile(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$')
+
+
+def duplicates(path: Path) -> list[str]:
+    """Texts that a .po file holds twice, or with two translations: what a union merge of two branches
+    leaves where both changed the same entry (Babel would silently keep the first)."""
+    found, seen = [], set()
+    entry: dict[str, str] = {}
+    current = None
+
+    def close() -> None:
+        if entry.get("msgid"):
+            key = (entry.get("msgctxt"), entry["msgid"])
+            if key in seen:
+                found.append(f"{path.parent.parent.name}: {entry['msgid']!r} is in {path.name} twice")
+            seen.add(key)
+
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _KEYWORD.match(line)
+        if match:
+            keyword, value = match.groups()
+            if keyword in ("msgctxt", "msgid") and ("msgstr" in entry or any(k.startswith("msgstr[") for k in entry)):
+                close()
+                entry = {}
+            if keyword in entry:
+                found.append(f"{path.parent.parent.name}: two {keyword} lines after {entry.get('msgid', '')!r}")
+            entry[keyword] = value
+            current = keyword
+        elif line.startswith('"') and current:
+            entry[current] += line[1:-1]
+        elif not line.strip() or line.startswith("#"):
+            current = None
+    close()
+    return found
+
+
 def problems() -> list[str]:
-    """What the test fails on: texts without translation, placeholders that differ, stale .mo files."""
+    """What the test fails on: texts without translation, placeholders that differ, stale .mo files,
+    texts held twice."""
     found = []
     templates = {}
     for path in catalogs():
+        found += duplicates(path)
         template = templates.get(path.stem) or templates.setdefault(path.stem, extract(path.stem))
         catalog = read(path)
         for message in template:
