@@ -241,6 +241,11 @@ def test_validate_and_merge_report_in_spanish(work):
         report("convert", str(S2024), "-o", str(work / "a.json"))
     output = report("validate", str(work / "a.json"), "--ocid-prefix", "ocds-87sd3t")
     assert_spanish(output, "cdmx validate (a converted workbook)")
+    bare = work / "suelta.json"
+    bare.write_text(json.dumps(json.loads((SAMPLES / "releases.json").read_text(encoding="utf-8"))["releases"][0]))
+    output = report("validate", str(bare))
+    assert "Una entrega fuera de un paquete (1 vez)" in output
+    assert_spanish(output, "cdmx validate (a bare release)")
     output = report("merge", str(work / "a.json"), "--versioned", "-o", str(work / "records.json"))
     assert "1 advertencia." in output
     assert_spanish(output, "cdmx merge")
@@ -297,6 +302,14 @@ def test_mappings_and_schema_report_in_spanish(work):
 
 
 def test_input_errors_are_in_spanish(work):
+    broken = []
+    for i, text in enumerate(['{"releases": [1,}', '{"a" 1}', "{a: 1}", "[1 2]", '{"a": "\\q"}', '{"a": 1,\n"b": x}']):
+        broken.append(work / f"roto-{i}.json")
+        broken[-1].write_text(text, encoding="utf-8")
+    for path in broken:
+        result = run("validate", str(path))
+        assert result.exit_code == 2 and "JSON inválido" in result.output, result.output
+        assert_spanish(result.output, f"cdmx validate {path.read_text(encoding='utf-8')}")
     for args in (
         ("validate", str(work / "no-such-file.json")),
         ("validate", str(S2024)),

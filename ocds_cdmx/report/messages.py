@@ -462,6 +462,16 @@ FINDINGS: dict[str, tuple[str | Plural, str | Plural]] = {
     ),
 }
 
+#: Titles that name a kind of document, one per kind, because the article and the noun agree in
+#: Spanish ("una entrega", "un registro"): (check, kind) → the title that replaces the check's.
+KIND_TITLES: dict[tuple[str, str], str] = {
+    ("not_an_object", "package"): N_("Expected a package (a JSON object)"),
+    ("not_an_object", "release"): N_("Expected a release (a JSON object)"),
+    ("not_an_object", "record"): N_("Expected a record (a JSON object)"),
+    ("not_packaged", "release"): N_("A release outside a package"),
+    ("not_packaged", "record"): N_("A record outside a package"),
+}
+
 #: What a value was expected to be: (what, how to write it).
 EXPECTED: dict[str, tuple[str, str]] = {
     "number": (N_("a number"), N_("digits with an optional decimal point, e.g. 1234567.89 or $1,234,567.89.")),
@@ -776,6 +786,7 @@ def finding_key(check: str, params: dict) -> str:
 def finding_text(check: str, params: dict, field: str, lang: str, value: Any = None) -> tuple[str, str]:
     """(title, advice) for a finding group."""
     title, advice = FINDINGS[finding_key(check, params)]
+    title = KIND_TITLES.get((check, str(params.get("expected") or params.get("kind"))), title)
     values = _Default({**params, "field": params.get("field", field.rsplit("/", 1)[-1]), "value": value})
     if "expected" in params and params["expected"] in EXPECTED:
         what, how = EXPECTED[params["expected"]]
@@ -836,6 +847,24 @@ DETAILS = {
         N_("not a record"),
         N_("the manifest is not a JSON object"),
         N_("listed in the manifest but missing"),
+        # What the JSON reader (io.jsonin) and Python's json say of invalid JSON.
+        N_("the file ends before the JSON is complete"),
+        N_("expected ',' or ']' after an array element"),
+        N_("expected ':' after a property name"),
+        N_("expected ',' or '}' after a property value"),
+        N_("expected ':'"),
+        N_("expected ',' or '}'"),
+        N_("expected a property name in double quotes"),
+        N_("nesting too deep"),
+        N_("Expecting value"),
+        N_("Expecting ',' delimiter"),
+        N_("Expecting ':' delimiter"),
+        N_("Expecting property name enclosed in double quotes"),
+        N_("Unterminated string starting at"),
+        N_("Invalid control character at"),
+        N_("Invalid \\escape"),
+        N_("Invalid \\uXXXX escape"),
+        N_("Extra data"),
     )
 }
 _ERRNO = re.compile(r"^\[Errno \d+\] (?P<text>[^:]+)(?P<rest>:.*)?$")
