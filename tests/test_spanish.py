@@ -205,6 +205,14 @@ def test_the_language_comes_from_lang_or_the_locale():
     assert run("merge", "--lang", "es", "--help", env={"LANG": "C", "LC_ALL": None}).output.startswith("Uso:")
     assert run("merge", "--help", "--lang=es", env={"LANG": "C", "LC_ALL": None}).output.startswith("Uso:")
     assert run("merge", "--help", env={"LC_ALL": "es_ES.UTF-8", "LANG": "en_US.UTF-8"}).output.startswith("Uso:")
+    # Every command takes --lang, and a group's --lang holds for its command.
+    english = {"LANG": "C", "LC_ALL": None, "LANGUAGE": None, "LC_MESSAGES": None}
+    listed = run("mappings", "list", "--lang", "es", env=english)
+    assert listed.exit_code == 0 and "(no válido" not in listed.output
+    schemas = ["--schema-dir", str(ROOT.parent / "shared" / "ocds"), "--offline"]
+    validated = run("--lang", "es", "validate", str(SAMPLES / "releases.json"), *schemas, env=english)
+    assert validated.output.startswith("Válido: 0 errores, 0 advertencias en 10 entregas/registros (1 fuente).")
+    assert run("--lang", "es", "schema", "where", "--help", env=english).output.startswith("Uso: cdmx schema where")
 
 
 # -- every report, in Spanish, on the samples -------------------------------------------------------------
@@ -361,3 +369,16 @@ def test_the_review_tools_fixtures_are_reported_in_spanish():
         # (a fixture's field names are its own, some of them with spaces)
         lines = [line for line in result.output.splitlines() if "validation_errors[0] values" not in line]
         assert_spanish("\n".join(lines), f"cdmx validate {path.parent.name}")
+
+
+def test_progress_lines_name_their_steps_in_the_language(monkeypatch):
+    from ocds_cdmx.cli.common import STEPS, step
+
+    for name, value in SPANISH.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert step("validate") == "validando" and step("SAF convert") == "SAF convirtiendo"
+    assert step("SAF") == "SAF"  # an agency alone, before its first step
+    assert all(tr(text, "es") != text for text in STEPS.values())

@@ -30,13 +30,11 @@ MAX_LOCATIONS_HELP = "Locations kept for each kind of problem (0: all)."
 ENCODING_HELP = "Read the files in this encoding (e.g. latin-1). Default: UTF-8/UTF-16."
 
 
+LANG_HELP = "Language of the messages (es or en). Default: from the locale."
+
+
 def lang_option(f: Callable) -> Callable:
-    return click.option(
-        "--lang",
-        type=click.Choice(LANGS),
-        default=None,
-        help="Language of the messages (es or en). Default: from the locale.",
-    )(f)
+    return click.option("--lang", type=click.Choice(LANGS), default=None, help=LANG_HELP)(f)
 
 
 def schema_options(f: Callable) -> Callable:
@@ -61,8 +59,9 @@ def max_locations_option(f: Callable) -> Callable:
 
 
 def language(lang: str | None) -> str:
-    """The language asked for, else the locale's."""
-    return lang or default_lang()
+    """The language asked for, else the command line's (a group's ``--lang``: ``cdmx --lang es merge …``),
+    else the locale's."""
+    return lang or current_language()
 
 
 def report_console() -> Console:
@@ -285,10 +284,23 @@ def command_texts(command: click.Command) -> Iterator[tuple[str, int, str]]:
             yield from command_texts(sub)
 
 
+def _with_lang(command: click.Command) -> None:
+    """Give ``command`` a ``--lang`` if it has none (the language is read before parsing, so the
+    option only has to be accepted)."""
+    if not any(param.name == "lang" for param in command.params):
+        option = click.Option(["--lang"], type=click.Choice(LANGS), default=None, expose_value=False, help=LANG_HELP)
+        command.params.append(option)
+
+
 class CdmxCommand(click.Command):
     """A command whose help, and click's own messages, are shown in the language of ``--lang`` or of
     the locale (LC_ALL, LC_MESSAGES, LANG, LANGUAGE). The help texts are written in English in the
-    command modules and translated in the catalog, where ``tools/i18n.py extract`` puts them."""
+    command modules and translated in the catalog, where ``tools/i18n.py extract`` puts them. Every
+    command accepts ``--lang``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _with_lang(self)
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
         asked = _asked_language(sys.argv[1:] if args is None else list(args))
@@ -348,4 +360,6 @@ def speak(command: click.Command) -> click.Command:
             speak(sub)
     elif type(command) is click.Command:
         command.__class__ = CdmxCommand
+    if isinstance(command, CdmxCommand):
+        _with_lang(command)
     return command
