@@ -15,6 +15,7 @@ from .merge import merge_command
 from .publish import publish_command
 from .schema import schema_group
 from .site import site_command
+from .template import template_command
 from .validate import validate_command
 
 
@@ -26,6 +27,7 @@ def main() -> None:
     \b
     cdmx convert FILE -m M   an agency's spreadsheet → OCDS release package
     cdmx mappings list|check the mappings from spreadsheets to OCDS
+    cdmx template MAPPING    the blank workbook to fill for a mapping
     cdmx validate FILE…      every problem in release or record packages
     cdmx merge FILE…         releases from every agency and night → records
     cdmx publish CONFIG.yaml the nightly job: every agency → store → publication
@@ -39,6 +41,7 @@ def main() -> None:
 for command in (
     convert_command,
     mappings_group,
+    template_command,
     validate_command,
     merge_command,
     publish_command,

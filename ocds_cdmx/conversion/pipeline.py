@@ -30,7 +30,7 @@ from ..schema import SchemaStore, load_profile
 from ..validation import validate
 from .build import Builder, Cell
 from .layouts import MIN_SCORE, MISMATCH_MARGIN, detect, head, layout_plans, main_sheet, score_plan
-from .mapping import Mapping, load
+from .mapping import Mapping, is_agency, load, rebase, with_agency
 from .ocds_paths import Unflattener
 from .plan import Plan, compile_plan
 from .reader import Cells, Reader
@@ -45,6 +45,7 @@ def convert(
     options: ConvertOptions | None = None,
     *,
     progress: Callable[[int], None] | None = None,
+    on_package: Callable[[str], None] | None = None,
     **fields: Any,
 ) -> ConvertResult:
     """Convert a workbook (.xlsx, .xlsm, .xls, .ods or .csv) with a mapping into an OCDS release package.
@@ -60,7 +61,10 @@ def convert(
     report without writing. ``options`` (or its fields as keyword arguments: ``fmt=``,
     ``published_date=``…) are a :class:`~ocds_cdmx.core.options.ConvertOptions`. The package is checked
     with the ``cdmx validate`` engine unless ``validate_output`` is false; its result is
-    ``result.validation``, every problem located at the cell its value came from.
+    ``result.validation``, every problem located at the cell its value came from. ``on_package``, if
+    given, is called with the path of the package file once it is written and checked (before it is
+    put in place, and also when it goes to standard output): to read it again, e.g. for the figures of
+    an HTML report.
     """
     options = with_fields(ConvertOptions, options, fields)
     result = ConvertResult(findings=Findings(options.max_locations))
@@ -75,6 +79,12 @@ def convert(
     except CdmxError as e:
         result.input_errors.append(e)
         return result
+    try:
+        if loaded is not None and options.agency:
+            loaded = with_agency(loaded, options.agency, options.agency_key)
+    except CdmxError as e:
+        result.input_errors.append(e)
+        return result
     plan = compile_plan(loaded) if loaded is not None else None
     result.findings.source = str(source)
     if plan is not None and plan.mode == "ocds-paths":
@@ -84,7 +94,7 @@ def convert(
         except CdmxError as e:
             result.input_errors.append(e)
             return result
-        return _finish(result, plan, releases, source, output, options)
+        return _finish(result, plan, releases, source, output, options, on_package=on_package)
 
     findings = result.findings
 
@@ -103,10 +113,11 @@ def convert(
         try:
             try:
                 with Workbook(source, options.encoding) as book:
-                    plan = _choose(book, plan, result, str(source))
+                    plan = _choose(book, plan, result, str(source), loaded, options)
                     builder = Builder(plan, report)
                     reader = Reader(plan, builder, result, rows, subs, progress)
                     reader.workbook(book, str(source), main_sheet=True)
+                    _require_buyer(plan, reader, str(source))
                 for other in more:
                     with Workbook(other, options.encoding) as book:
                         reader.workbook(book, str(other), main_sheet=False)
@@ -164,8 +175,9 @@ def convert(
                             location.where = cell.where()
 
             return _finish(
-                result, plan, releases(), source, output, options, after_write=reader.report_subtables, locate=locate
-            )
+                result, plan, releases(), source, output, options, after_write=reader.report_subtables, locate=locate,
+                on_package=on_package,
+            )  # fmt: skip
         finally:
             rows.close()
             subs.close()
@@ -215,9 +227,30 @@ def _ocds_paths(source: Any, options: ConvertOptions) -> bool:
     return "ocid" in labels and ("id" in labels or any("/" in label for label in labels))
 
 
-def _choose(book: Workbook, plan: Plan | None, result: ConvertResult, source: str) -> Plan:
-    """The plan to read ``book`` with: the given one, if it fits the workbook's layout, else the
-    bundled mapping of that layout (when none is given). Raises an input error otherwise."""
+def _require_buyer(plan: Plan, reader: Reader, source: str) -> None:
+    """No release without a buyer: the mapping's agency, ``--agency``, or a column of the workbook that
+    names the body that filed it (the 2024+ CSV export's "Sujeto obligado"). Raises an input error
+    that says how to give it otherwise."""
+    if plan.agency.get("buyer") or plan.main is None:
+        return
+    present = reader.columns.get((source, reader.main or ""), {})
+    for party in plan.main.parties:
+        if "buyer" in party.ref and any(c in present for option in party.name for c in option):
+            return
+    raise ColumnsError("buyer_missing", source, mapping=plan.name)
+
+
+def _choose(
+    book: Workbook,
+    plan: Plan | None,
+    result: ConvertResult,
+    source: str,
+    mapping: Mapping | None = None,
+    options: ConvertOptions | None = None,
+) -> Plan:
+    """The plan to read ``book`` with: the given one, if it fits the workbook's layout (an agency's
+    mapping is laid over the layout the workbook has), else the bundled mapping of that layout (when
+    none is given). Raises an input error otherwise."""
     # The first rows of the main sheet, read once for every layout and the given mapping.
     sheet = main_sheet(book, plan.main.sheet.names if plan is not None and plan.main is not None else ())
     rows = head(sheet) if sheet is not None else []
@@ -228,11 +261,29 @@ def _choose(book: Workbook, plan: Plan | None, result: ConvertResult, source: st
             candidates = ", ".join(f"{f.mapping} ({f.score:.0%})" for f in found[:3]) or "-"
             raise ColumnsError("layout_unknown", source, candidates=candidates)
         plan = next(p for p in layout_plans() if p.name == best.mapping)
+        if options is not None and options.agency:
+            plan = compile_plan(with_agency(load(plan.source), options.agency, options.agency_key))
         result.layout = best
         result.picked = True
     else:
         given = score_plan(book, plan, rows)
         mine = plan.layout.format if plan.layout else None
+        if (
+            mapping is not None
+            and is_agency(mapping)
+            and best is not None
+            and best.score >= MIN_SCORE
+            and best.format != mine
+            and given.score + MISMATCH_MARGIN < best.score
+        ):
+            # An agency files every layout: its identity and its own sheets over the one the workbook has.
+            layout = next(p for p in layout_plans() if p.name == best.mapping)
+            rebased = rebase(mapping, layout.source)
+            if options is not None and options.agency:
+                rebased = with_agency(rebased, options.agency, options.agency_key)
+            plan = compile_plan(rebased)
+            given = score_plan(book, plan, rows)
+            mine = plan.layout.format if plan.layout else None
         if best is not None and best.score >= MIN_SCORE and best.format != mine:
             worse = given.score + MISMATCH_MARGIN < best.score if mine else given.score < MIN_SCORE / 2
             if worse:
@@ -269,6 +320,7 @@ def _finish(
     *,
     after_write: Callable[[], None] | None = None,
     locate: Callable[[Any], None] | None = None,
+    on_package: Callable[[str], None] | None = None,
 ) -> ConvertResult:
     """Package and write the releases as they come, then validate the file (streamed, like
     ``cdmx validate``) and put it in place. ``after_write`` runs once every release is written;
@@ -303,6 +355,8 @@ def _finish(
             if locate is not None:
                 locate(validation)
             result.validation = validation
+        if on_package is not None:
+            on_package(atomic.tmp)
         if options.rejects is not None:
             with atomic_writer(options.rejects) as f:
                 rejects = csv.writer(f)

@@ -39,6 +39,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "party_missing": (ERROR, "references"),
     "party_role_missing": (WARNING, "references"),
     "award_missing": (ERROR, "references"),
+    "buyer_missing": (WARNING, "references"),
     # Coherence
     "period_reversed": (ERROR, "coherence"),
     "signed_before_award": (WARNING, "coherence"),

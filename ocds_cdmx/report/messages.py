@@ -280,6 +280,12 @@ FINDINGS: dict[str, tuple[str | Plural, str | Plural]] = {
         N_("A name looks cut ({length} characters)"),
         N_("The same organization has a longer name elsewhere in the release: publish the full name."),
     ),
+    "buyer_missing": (
+        N_("A release has no buyer: nobody can tell which agency contracts"),
+        N_(
+            "Give every release its buyer (the agency, in 'buyer' and in 'parties' with the role buyer). With cdmx convert: the agency's mapping, --agency, or the workbook's 'Sujeto obligado' column."
+        ),
+    ),
     "tag_inconsistent": (
         N_("The release carries {section} but its tag does not say so"),
         N_("Tag each release with the stage it reports (award, contract, implementation…)."),
@@ -490,6 +496,7 @@ ESSENTIALS: dict[str, str] = {
     "contract_date": N_("the contract's date"),
     "method": N_("the procedure type"),
     "category": N_("the category (materia)"),
+    "buyer": N_("the buyer (the agency)"),
 }
 
 #: Frames of the reports and messages of errors, by key.
@@ -555,7 +562,70 @@ TEXTS: dict[str, str | Plural] = {
     ),
     "sheet_missing": N_("{source}: no sheet named {names}."),
     "mapping": N_("{source}: the mapping has problems: {problems}"),
-    "problem_line": N_("line {line}: {problem}"),
+    "line_problem": N_("line {line}: {problem}"),
+    "agency_key_alone": N_(
+        '--agency-key goes with --agency, the agency\'s name: --agency "Alcaldía Coyoacán" --agency-key COY.'
+    ),
+    "closest": N_(" Did you mean `{closest}`?"),
+    "check_unknown_column": N_("{where}: unknown column `{value}` (the columns of {scope}: {choices})."),
+    "check_unknown_key": N_("{where}: unknown key `{value}` (the keys here: {choices})."),
+    "check_unknown_stage": N_("{where}: unknown stage `{value}` (the stages: {choices})."),
+    "check_unknown_code_closed": N_(
+        "{where}: '{value}' is not in the closed codelist {codelist} (its codes: {choices})."
+    ),
+    "check_unknown_code_open": N_(
+        "{where}: '{value}' is not in the open codelist {codelist} (its codes: {choices}; a new code goes in the mapping's new_codes)."
+    ),
+    "check_sheet_unreached": N_(
+        "{where}: no row of the sheet {sheet} reaches a process of the main sheet: its OCID template `{template}` does not make the main one's (`{main}`), so its rows would be processes of their own. Use `{main}` with this sheet's columns."
+    ),
+    "check_unknown_type": N_("{where}: unknown type '{value}' (the types: {choices})."),
+    "check_maps_to_nothing": N_("{where}: maps to nothing and gives no reason"),
+    "check_not_a_field": N_("{where}: {path} is not an OCDS field (with the mapping's extensions)."),
+    "check_type_mismatch": N_("{where}: makes {made_text}, but {path} holds {holds}"),
+    "made_list": N_("a list"),
+    "made_type": N_("a {type}"),
+    "check_extension_unavailable": N_("extension not available: {url}"),
+    "scope_main": N_("the main sheet"),
+    "scope_subtable": N_("the sub-table {name}"),
+    "scope_sheet": N_("the sheet {name}"),
+    "template_title": N_("Template for the mapping {mapping}: {title}"),
+    "template_agency": N_("Agency: {agency}"),
+    "template_step_rows": N_(
+        "1. Fill in one row per contract (or per procedure without a contract) in the sheet '{main}', from row {row}: the labels on the row above are the platform's, as in its upload template; do not change them, nor the rows above them."
+    ),
+    "template_step_needed": N_(
+        "2. The columns marked 'needed' make a useful publication: the procedure's number (it makes the OCID), the supplier and its RFC, the amount, the contract's date, the procedure type and the category. Without them a process is published incomplete, with a warning."
+    ),
+    "template_step_values": N_(
+        "3. A catalog column takes one of its values (choose it in the cell's list). Dates are dates (day/month/year); amounts are numbers, without the currency sign; links start with https://."
+    ),
+    "template_step_subtables": N_(
+        "4. A column that points at a sub-table (its label ends with Tabla_<id>) holds a number (1, 2, …); the rows of the sheet Tabla_<id> with that number in their ID column belong to that row."
+    ),
+    "template_step_own": N_(
+        "5. The sheets {sheets} are the agency's own (programme, payment orders, works progress): one row per line, linked to the procedure by its number (and to the contract by its number)."
+    ),
+    "template_step_convert": N_("Convert it with: cdmx convert FILE.xlsx -m {mapping} -o releases.json"),
+    "template_sheet": N_("Sheet"),
+    "template_column": N_("Column (label)"),
+    "template_field_id": N_("Field id"),
+    "template_type": N_("Type"),
+    "template_needed": N_("Needed"),
+    "template_what": N_("What goes in it (OCDS)"),
+    "template_values": N_("Allowed values"),
+    "template_example": N_("Example"),
+    "template_yes": N_("needed"),
+    "template_not_published": N_("Not published: {reason}"),
+    "template_written": N_("Written: {output} (the template of {mapping}: {sheets}, {columns}, {dropdowns})."),
+    "template_ocds_paths": N_(
+        "{source}: its sheets are OCDS paths (flattentool's layout): use OCP's spreadsheet templates or flattentool create-template."
+    ),
+    "template_no_openpyxl": N_("{source}: cdmx template needs openpyxl: pip install openpyxl."),
+    "check_ok": N_("{source}: OK ({columns}, {reasons})"),
+    "buyer_missing": N_(
+        "{source}: the releases would have no buyer (the agency that contracts): the mapping {mapping} does not name it and the workbook has no column 'Sujeto obligado'. Give it with --agency \"Alcaldía Coyoacán\" --agency-key COY, or convert with the agency's mapping (-m sedema; see cdmx mappings list)."
+    ),
     "convert_headline": N_(
         "{status}: {releases} of {ocids} from {converted} ({rejected}, {blank}) of {read}; {errors}, {warnings}."
     ),
@@ -650,6 +720,31 @@ TEXTS: dict[str, str | Plural] = {
         "{count} processes appear twice in the input; the last record of each was used: {ocids}",
     ),
     "site_open": N_("Open {index} in a browser, or serve the folder with any web server."),
+    # The annotated workbook (cdmx convert --annotate)
+    "annotate_sheet": N_("Problems"),
+    "annotate_col_severity": N_("Severity"),
+    "annotate_col_file": N_("File"),
+    "annotate_col_sheet": N_("Sheet"),
+    "annotate_col_cell": N_("Cell"),
+    "annotate_col_label": N_("Column"),
+    "annotate_col_value": N_("Value"),
+    "annotate_col_problem": N_("Problem"),
+    "annotate_col_fix": N_("How to fix it"),
+    "annotate_author": N_("cdmx convert"),
+    "annotate_comment": N_("{severity}: {title}"),
+    "annotate_comment_fix": N_("How to fix it: {advice}"),
+    "annotate_whole_row": N_("(the whole row)"),
+    "annotate_written": N_("Annotated workbook: {output} ({problems}, {cells})."),
+    "report_file_needed": N_("--report html writes a file: give its name with --report-file (e.g. reporte.html)."),
+    "annotate_suffix": N_(
+        "{source}: the annotated copy is an Excel workbook: give a name that ends in .xlsx (or .xlsm for a workbook with macros)."
+    ),
+    "annotate_folder": N_(
+        "{source}: a folder of CSV files cannot be annotated: convert the workbook they come from, or one of the files."
+    ),
+    "annotate_same_file": N_(
+        "{source}: the annotated copy would replace the original workbook, which is never modified: give another name."
+    ),
 }
 #: The labels of the key statistics (the names the text report lists them by) and of the columns of
 #: the rejects file.
@@ -744,6 +839,15 @@ COUNTED: dict[str, dict[str, Plural]] = {
         "written": NP_("{count} file written", "{count} files written"),
         "kept": NP_("{count} unchanged file kept", "{count} unchanged files kept"),
     },
+    "template_written": {
+        "sheets": NP_("{count} sheet to fill", "{count} sheets to fill"),
+        "columns": NP_("{count} column", "{count} columns"),
+        "dropdowns": NP_("{count} with a list of values", "{count} with a list of values"),
+    },
+    "check_ok": {
+        "columns": NP_("{count} column", "{count} columns"),
+        "reasons": NP_("{count} deliberately unmapped", "{count} deliberately unmapped"),
+    },
     "site_headline": {
         "processes": PROCESSES,
         "process_pages": PAGES_WRITTEN,
@@ -807,14 +911,6 @@ def localized(message: str, lang: str) -> str:
         return message
     params = {k: localized(v, lang) if isinstance(v, Text) else v for k, v in message.params.items()}
     return tr(message.template, lang).format_map(_Default(params))
-
-
-def problem_lines(problems: list[tuple[int | None, str]], lang: str) -> str:
-    """The problems of a YAML file, each with its line, in ``lang``."""
-    return "; ".join(
-        text("problem_line", lang, line=line, problem=localized(m, lang)) if line else localized(m, lang)
-        for line, m in problems
-    )
 
 
 def text(key: str, lang: str, **params: Any) -> str:
@@ -881,6 +977,24 @@ def _detail(detail: str, lang: str) -> str:
     return detail
 
 
+def problem_text(problem: str, lang: str) -> str:
+    """A mapping's problem in ``lang``: worded from its key when it has one (:class:`~ocds_cdmx.core.errors.Problem`)."""
+    if isinstance(problem, Text):
+        return localized(problem, lang)
+    key = getattr(problem, "key", None)
+    if key not in TEXTS:
+        return str(problem)
+    params = dict(problem.params)  # type: ignore[attr-defined]
+    closest = params.pop("closest", None)
+    if "made" in params:
+        listed = params.pop("listed", False)
+        params["made_text"] = text("made_list", lang) if listed else text("made_type", lang, type=params.pop("made"))
+    if "scope_kind" in params:
+        params["scope"] = text(f"scope_{params.pop('scope_kind')}", lang, name=params.pop("scope_name", ""))
+    out = text(key, lang, **params)
+    return out + text("closest", lang, closest=closest) if closest else out
+
+
 def input_error_text(error: Exception, lang: str) -> str:
     """Explain an error for people: an unreadable input, a missing schema, an unknown version, a mapping."""
     if not isinstance(error, CdmxError):
@@ -894,7 +1008,10 @@ def input_error_text(error: Exception, lang: str) -> str:
         note = "schema_missing_offline" if params.get("offline") else "schema_missing_online"
         params["offline_note"] = text(note, lang, url=params.get("url"))
     elif isinstance(error, MappingError | ConfigError):
-        params["problems"] = problem_lines(error.problems, lang)
+        params["problems"] = "; ".join(
+            text("line_problem", lang, line=line, problem=problem_text(m, lang)) if line else problem_text(m, lang)
+            for line, m in error.problems
+        )
     if error.key in TEXTS:
         return text(error.key, lang, source=error.source, **params)
     return str(error)

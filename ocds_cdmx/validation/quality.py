@@ -137,6 +137,14 @@ def check_release(release: dict, path: tuple, f: Findings) -> None:
 
     _amounts(release, path, f)
     _tags(release, path, f)
+    _buyer(release, path, f)
+
+
+def _buyer(release: dict, path: tuple, f: Findings) -> None:
+    """A release without its buyer: citizens cannot tell which agency signed the contract."""
+    buyer = release.get("buyer")
+    if not isinstance(buyer, dict) or not (buyer.get("id") or buyer.get("name")):
+        f.add("buyer_missing", path + ("buyer",), release.get("ocid") if isinstance(release.get("ocid"), str) else None)
 
 
 def _period(period: Any, path: tuple, f: Findings) -> None:
