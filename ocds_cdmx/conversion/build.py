@@ -617,7 +617,10 @@ class Builder:
         if "planning" in process.body:
             release["planning"] = process.body["planning"]
         if level >= 1 and "tender" in process.body:
-            release["tender"] = process.body["tender"]
+            release["tender"] = tender = process.body["tender"]
+            # An agency that is its own procuring entity (its party says so) is referred to as such.
+            if buyer and "procuringEntity" in buyer.get("roles", ()) and "procuringEntity" not in tender:
+                tender["procuringEntity"] = {"id": buyer["id"], "name": buyer.get("name")}
         if level >= 2 and process.awards:
             release["awards"] = list(process.awards.values())
         if level >= 3 and process.contracts:

@@ -36,6 +36,9 @@ CHUNK = 1 << 20
 ITEM_KEYS = ("records", "releases")
 _WS = re.compile(r"[ \t\n\r]*")
 JSON_SUFFIXES = (".json", ".jsonl", ".json.gz", ".jsonl.gz", ".geojson")
+#: Workbooks, by name and by their first bytes (zip: .xlsx, .xlsm, .ods; OLE2: .xls).
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
 
 @dataclass
@@ -230,6 +233,9 @@ def open_text(path: str | os.PathLike, encoding: str | None = None) -> Iterator[
     try:
         head = raw.read(4)
         raw.seek(0)
+        # A workbook read as text fails as bad UTF-8 or bad JSON; what its owner needs is cdmx convert.
+        if head.startswith(SPREADSHEET_MAGIC) or source.lower().endswith(SPREADSHEET_SUFFIXES):
+            raise InputError("spreadsheet_given", source)
         if head[:2] == b"\x1f\x8b":
             raw = gzip.GzipFile(fileobj=raw)  # type: ignore[assignment]
             try:

@@ -72,6 +72,22 @@ def say(message: str | Plural, values: dict, lang: str) -> str:
     return message.format_map(values if isinstance(values, _Default) else _Default(values))
 
 
+#: Counts in words, singular and plural ("1 source", "2 sources"; "1 vez", "2 veces").
+COUNTS: dict[str, Plural] = {
+    "times": NP_("{count} time", "{count} times"),
+    "errors": NP_("{count} error", "{count} errors"),
+    "warnings": NP_("{count} warning", "{count} warnings"),
+    "things": NP_("{count} release/record", "{count} releases/records"),
+    "sources": NP_("{count} source", "{count} sources"),
+}
+
+
+def counted(key: str, n: int, lang: str) -> str:
+    """``n`` and the word :data:`COUNTS` has for ``key``, in the form ``n`` takes in ``lang``."""
+    noun = COUNTS[key]
+    return ntr(noun.singular, noun.plural, n, lang).format(count=n)
+
+
 # check (or "schema:<type>") → (title, advice), in English; the Spanish is in the catalog
 # (locale/es/LC_MESSAGES/ocds_cdmx.po). Titles and advice are str.format templates over the finding's
 # parameters and ``field``. N_ marks a text for extraction without translating it here.
@@ -220,6 +236,12 @@ FINDINGS: dict[str, tuple[str | Plural, str | Plural]] = {
         N_("Expected a {expected} (a JSON object)"),
         N_("Each element must be a JSON object {{...}}."),
     ),
+    "empty_array": (
+        N_("The file is an empty list: it has no package, release or record"),
+        N_(
+            "Publish a release package (uri, publisher, publishedDate, version) with at least one release in 'releases'."
+        ),
+    ),
     "party_missing": (
         N_("The {role} is not in 'parties'"),
         N_("Add an entry with this id and the role '{role}' to 'parties'."),
@@ -252,6 +274,62 @@ FINDINGS: dict[str, tuple[str | Plural, str | Plural]] = {
         N_("Not a valid RFC ({length} characters)"),
         N_("An RFC has 12 characters (companies) or 13 (individuals): 3–4 letters, the date YYMMDD and 3 characters."),
     ),
+    "rfc_format:lower_case": (
+        N_("RFC in lower case"),
+        N_("Write the RFC in capital letters, as the SAT issues it: {upper}."),
+    ),
+    "rfc_format:pattern": (
+        N_("Not a valid RFC: its {length} characters are not 3–4 letters, the date YYMMDD and 3 characters"),
+        N_("Copy the RFC again from the supplier's tax certificate (constancia de situación fiscal)."),
+    ),
+    "date_in_future": (
+        N_("A contract signed in the future"),
+        N_(
+            "Check the signing date: a signed contract has a date that has passed. A contract not signed yet has no dateSigned."
+        ),
+    ),
+    "date_too_early": (
+        N_("A date before {year}"),
+        N_("Check the year: a date this old is usually a typing error (0224 for 2024) or a placeholder."),
+    ),
+    "timeline": (
+        N_("'{later}' is before '{earlier}'"),
+        N_(
+            "The process goes tender period end → award → contract signature → payments. Check both dates: one may be wrong or swapped."
+        ),
+    ),
+    "payments_exceed_contract": (
+        N_("The contract's payments add up to more than its value ({paid} {currency})"),
+        N_("Check the payments and the contract's value: an increase is an amendment that updates the value."),
+    ),
+    "contract_award_ratio": (
+        N_("The award's contracts are worth {percent}% of its value"),
+        N_(
+            "Contracts are usually worth 50–150% of their award. Check both amounts (a missing or extra zero, taxes included in one only)."
+        ),
+    ),
+    "tenderers_count": (
+        NP_(
+            "numberOfTenderers says {value} but {listed} tenderer is listed",
+            "numberOfTenderers says {value} but {listed} tenderers are listed",
+            "listed",
+        ),
+        N_("Give the number of tenderers listed in 'tenderers', or list them all."),
+    ),
+    "party_name_differs": (
+        N_("The {role} is named differently than its entry in 'parties' ({party})"),
+        N_("Use the same name for an organization everywhere in the release, as in 'parties'."),
+    ),
+    "party_role_unreferenced": (
+        N_("A party has the role '{role}' but nothing refers to it as such"),
+        N_("Refer to the party where the role applies (tenderers, suppliers, payer, payee…), or remove the role."),
+    ),
+    "document_type_section": (
+        N_("Document type {code} does not belong in the {section} section"),
+        N_(
+            "In OCDS's documentType list this type belongs to: {sections}. Choose a type for this section, or move the document."
+        ),
+    ),
     "rfc_generic": (
         N_("Generic RFC, which identifies nobody"),
         N_("XAXX010101000 and XEXX010101000 are for anonymous sales: give the supplier's own RFC."),
@@ -273,7 +351,7 @@ FINDINGS: dict[str, tuple[str | Plural, str | Plural]] = {
         N_("Mexican postal codes have 5 digits: restore the leading zero (06720, not 6720)."),
     ),
     "identifier_no_scheme": (
-        N_("Identifier without scheme"),
+        N_("Identifier without scheme (the value shown is its id)"),
         N_("Say which register the id comes from: 'MX-RFC' for an RFC."),
     ),
     "name_truncated": (
@@ -508,6 +586,9 @@ TEXTS: dict[str, str | Plural] = {
     "encoding_hint": N_(
         " It looks like Latin-1 (ISO-8859-1/Windows-1252): read it with --encoding latin-1, or convert it to UTF-8."
     ),
+    "spreadsheet_given": N_(
+        "{source}: this is a spreadsheet, not OCDS JSON. Convert it first (cdmx convert {source} -o paquete.json), then validate the package it writes."
+    ),
     "cannot_open": N_("{source}: cannot open: {detail}"),
     "io_error": N_("{source}: cannot read: {detail}"),
     "empty_file": N_("{source}: the file is empty"),
@@ -697,6 +778,8 @@ TEXTS: dict[str, str | Plural] = {
     "unreadable": N_("Could not be read"),
     "headline": N_("{status}: {errors}, {warnings} in {count} ({sources})."),
     "things": N_("releases/records"),
+    "headline_counts": N_("{status}: {errors}, {warnings} in {things} ({sources})."),
+    "validation_summary_counts": N_("Output checked with cdmx validate: {errors}, {warnings}."),
     "occurrences": NP_("{count} time", "{count} times"),
     "more": N_("… and {count} more"),
     "what_to_do": N_("What to do"),
@@ -884,6 +967,9 @@ def finding_key(check: str, params: dict) -> str:
     if check == "schema":
         key = f"schema:{params.get('type')}"
         return key if key in FINDINGS else "schema:other"
+    # A check that finds several kinds of problem says which in "reason" (rfc_format: lower_case…).
+    if "reason" in params and f"{check}:{params['reason']}" in FINDINGS:
+        return f"{check}:{params['reason']}"
     return check
 
 
@@ -899,6 +985,8 @@ def finding_text(check: str, params: dict, field: str, lang: str, value: Any = N
     for key in ("missing", "essential"):
         if key in params:
             values[key] = ", ".join(tr(ESSENTIALS.get(k, k), lang) for k in str(params[key]).split(", "))
+    if isinstance(value, str):
+        values["upper"] = value.upper()
     if "problem" in params and params["problem"] in TEXTS:
         values["problem"] = tr(TEXTS[params["problem"]], lang).format_map(_Default(url=value))
     return say(title, values, lang), say(advice, values, lang)
