@@ -17,7 +17,8 @@ from ocds_cdmx.validation.stats import Statistics
 
 from .conftest import OCDS, ROOT
 
-QUICK_START = ROOT / "samples" / "28_LGT_Art_70_Fr_XXVIII_2024T3.xlsx"
+#: The README's quick start: SEDEMA's 2024+ workbook and its annual programme, with its mapping.
+QUICK_START = [ROOT / "samples" / "28_LGT_Art_70_Fr_XXVIII_2024T3.xlsx", ROOT / "samples" / "SEDEMA_paaaps-2024.xlsx"]
 
 
 def _total(objects) -> float:
@@ -26,7 +27,7 @@ def _total(objects) -> float:
 
 def _quick_start(tmp_path: Path) -> Path:
     out = tmp_path / "sedema-2024T3.json"
-    result = convert([QUICK_START], None, out, schema_dir=str(OCDS), offline=True)
+    result = convert(QUICK_START, "sedema", out, schema_dir=str(OCDS), offline=True)
     assert result.written, result.input_errors
     return out
 
