@@ -9,6 +9,7 @@ import click
 from ..core.options import MergeOptions
 from ..merging import merge
 from ..report.jsonreport import write_merge_json
+from ..report.messages import N_
 from ..report.text import write_merge_text
 from .common import (
     ENCODING_HELP,
@@ -18,6 +19,7 @@ from .common import (
     max_locations_option,
     report_console,
     report_option,
+    say,
     schema_options,
     update_lock,
 )
@@ -30,7 +32,8 @@ def _overrides(values: tuple[str, ...]) -> dict[tuple[str, ...], str]:
     for override in values:
         path, _, strategy = override.partition("=")
         if strategy not in ("append", "by-position") or not path:
-            raise click.BadParameter(f"{override!r}: expected PATH=append or PATH=by-position", param_hint="--override")
+            message = say(N_("{override!r}: expected PATH=append or PATH=by-position"), override=override)
+            raise click.BadParameter(message, param_hint="--override")
         overrides[tuple(p for p in path.replace(".", "/").split("/") if p)] = strategy
     return overrides
 

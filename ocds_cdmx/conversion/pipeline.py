@@ -25,6 +25,7 @@ from ..io.output import AtomicFile, PackageWriter, atomic_writer, is_stdout, ope
 from ..io.scratch import KeyedStore
 from ..io.tempfiles import scratch_dir
 from ..io.workbook import Workbook
+from ..report.messages import label
 from ..schema import SchemaStore, load_profile
 from ..validation import validate
 from .build import Builder, Cell
@@ -362,7 +363,7 @@ def _finish(
         if options.rejects is not None:
             with atomic_writer(options.rejects) as f:
                 rejects = csv.writer(f)
-                rejects.writerow(REJECT_COLUMNS)
+                rejects.writerow([label(column, options.lang) for column in REJECT_COLUMNS])
                 rejects.writerows([r.as_dict()[c] for c in REJECT_COLUMNS] for r in result.rejects)
         if output is None:
             return result
