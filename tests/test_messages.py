@@ -82,10 +82,10 @@ def test_counts_take_the_form_their_number_asks_for():
 
 
 #: Counts that are never one, so that a plural noun is always right: the rows looked at for the header,
-#: the lengths of RFCs and of names, the limits of a schema, the labels of a sheet.
+#: the lengths of RFCs and of names, the limits of a schema, the labels of a sheet, the bytes spooled from stdin.
 NEVER_ONE = {("no_header", "rows"), ("rfc_format", "length"), ("name_truncated", "length"),
              ("schema:maxLength", "limit"), ("schema:maxItems", "limit"), ("many_unmapped_columns", "labels"),
-             ("rfc_format:pattern", "length")}  # fmt: skip
+             ("rfc_format:pattern", "length"), ("stdin_too_large", "limit")}  # fmt: skip
 COUNT = re.compile(r"\{(\w+)\} (?!is\b|was\b|does\b|has\b|holds\b|reaches\b)([a-z]+s)\b")
 
 
