@@ -74,7 +74,8 @@ def main() -> None:
         workbook = tmp / "A121Fr30B.xlsx"
         write_transparency_workbook(workbook, args.rows)
         converted = tmp / "converted.json"
-        ours = run([cdmx, "convert", str(workbook), "-m", "transparencia-adjudicaciones", "-o", str(converted),
+        ours = run([cdmx, "convert", str(workbook), "-m", "transparencia-adjudicaciones", "--agency",
+                    "Secretaría de Administración y Finanzas", "--agency-key", "SAF", "-o", str(converted),
                     "--published-date", PUBLISHED, "--report", "none"], env)  # fmt: skip
         # Read the output one release at a time: loading it whole would make this process big, and a
         # big parent skews the memory measured of the commands it starts.

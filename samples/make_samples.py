@@ -1540,6 +1540,61 @@ def write_layouts() -> None:
                              for v in row])  # fmt: skip
 
 
+#: The agencies of the programme that file the 2024+ format here (SEDEMA's is the layout sample itself):
+#: key, name and the area that files it.
+AGENCY_SAMPLES = {
+    "OM": "Dirección General de Recursos Materiales y Servicios Generales",
+    "SEPI": "Secretaría de Pueblos y Barrios Originarios y Comunidades Indígenas Residentes",
+    "SGIRPC": "Secretaría de Gestión Integral de Riesgos y Protección Civil",
+}
+
+
+def _as_agency(value: object, key: str) -> object:
+    """A value of SEDEMA's 2024 sample as another agency files it: its key in expedientes and links."""
+    if isinstance(value, str):
+        return value.replace("SEDEMA", key).replace("/sedema/", f"/{key.lower()}/")
+    return value
+
+
+def write_agency_paaaps(path: Path, key: str, name: str, expedientes: list[str]) -> None:
+    """An agency's annual procurement programme (PAAAPS): one line per process, with its budget line."""
+    rng = random.Random(key)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "PAAAPS"
+    sheet.append(["Programa Anual de Adquisiciones, Arrendamientos y Prestación de Servicios 2024"])
+    sheet.append([name])
+    sheet.append([])
+    sheet.append(["Número de expediente", "Partida presupuestal", "Descripción del bien o servicio",
+                  "Monto anual programado", "Moneda", "Fecha de autorización"])  # fmt: skip
+    for n, expediente in enumerate(expedientes):
+        sheet.append([expediente, ["2111", "3571", "6121", "3581"][n % 4], ITEMS[n % 4],
+                      _money(round(rng.uniform(500_000, 4_000_000), 2)), "MXN", "31/01/2024"])  # fmt: skip
+    book.save(path)
+
+
+def write_agencies() -> None:
+    """Each agency's sample: its 2024+ upload template (as SEDEMA's, with its own expedientes) and its
+    PAAAPS; SEDEMA's and SOBSE's programmes for their existing samples."""
+    fmt, columns, rows, tables = layout_samples()["28_LGT_Art_70_Fr_XXVIII_2024T3"]
+    index = [label for _, _, label in columns].index("Número de expediente, folio o nomenclatura")
+    title = "Resultados de procedimientos de adjudicación directa, licitación pública e invitación restringida"
+    for key, name in AGENCY_SAMPLES.items():
+        mine = [[_as_agency(v, key) for v in row] for row in rows]
+        mine_tables = {
+            t: (header, [[_as_agency(v, key) for v in r] for r in body]) for t, (header, body) in tables.items()
+        }
+        write_template(HERE / f"{key}_28_LGT_Art_70_Fr_XXVIII_2024T3.xlsx", fmt, title, "28 LGT_Art_70_Fr_XXVIII",
+                       columns, mine, mine_tables, CATALOGS_59483)  # fmt: skip
+        write_agency_paaaps(HERE / f"{key}_paaaps-2024.xlsx", key, name, [r[index] for r in mine if r[index]])
+    write_agency_paaaps(HERE / "SEDEMA_paaaps-2024.xlsx", "SEDEMA", "Secretaría del Medio Ambiente",
+                        [r[index] for r in rows if r[index]])  # fmt: skip
+    main, _ = rows_43336()
+    expedientes = [f"SOBSE/DGOP/LPN-{n:03d}-2024" if n % 2 else f"SOBSE/DGOP/IR-{n:03d}-2024" for n in range(1, 7)]
+    assert len(main) == len(expedientes)
+    write_agency_paaaps(HERE / "SOBSE_paaaps-2024.xlsx", "SOBSE", "Secretaría de Obras y Servicios", expedientes)
+
+
 def _text_date(serial: int) -> str:
     return (EXCEL_EPOCH + timedelta(days=serial)).strftime("%d/%m/%Y")
 
@@ -1563,6 +1618,7 @@ def main() -> None:
     except ImportError:  # pragma: no cover - xlwt is only needed to remake the .xls sample
         print("xlwt is not installed: samples/A121Fr30B_2024T3.xls was left as it was")
     write_layouts()
+    write_agencies()
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ OCDS = SHARED / "ocds"
 FIXTURES = SHARED / "fixtures"
 REAL = SHARED / "data" / "real"
 MAPPINGS = ROOT / "ocds_cdmx" / "conversion" / "mappings"
+#: The buyer of the generic mappings' conversions (no release goes without one).
+AGENCY = ("--agency", "Agencia de prueba")
 
 
 @pytest.fixture(autouse=True)

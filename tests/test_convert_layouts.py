@@ -18,7 +18,7 @@ from ocds_cdmx.cli import main
 from ocds_cdmx.conversion.mapping import load
 from ocds_cdmx.conversion.values import label_key
 
-from .conftest import OCDS, ROOT, SHARED
+from .conftest import AGENCY, OCDS, ROOT, SHARED
 
 SAMPLES = ROOT / "samples"
 S2024 = SAMPLES / "28_LGT_Art_70_Fr_XXVIII_2024T3.xlsx"
@@ -28,9 +28,9 @@ S2017 = SAMPLES / "LGTA70FXXVIIIB_2017T2.xlsx"
 PUBLISHED = "2024-10-16T00:00:00-06:00"
 
 
-def _convert(source: Path, *options: str) -> tuple[int, dict, dict | None]:
+def _convert(source: Path, *options: str, agency: tuple = AGENCY) -> tuple[int, dict, dict | None]:
     result = CliRunner().invoke(
-        main, ["convert", str(source), "--report", "json", "--lang", "en", "--published-date", PUBLISHED,
+        main, ["convert", str(source), *agency, "--report", "json", "--lang", "en", "--published-date", PUBLISHED,
                "--schema-dir", str(OCDS), "--offline", *options],
     )  # fmt: skip
     report = json.loads(result.stderr)
@@ -115,7 +115,11 @@ def test_2024_every_procedure_type(s2024):
         "Construcciones Xochimilco, S.A. de C.V.", "Obras Lacustres, S.A. de C.V."]  # fmt: skip
     roles = {p["name"]: p["roles"] for p in tender["parties"]}
     assert roles["Obras Lacustres, S.A. de C.V."] == ["tenderer", "enquirer"]
-    assert {d["documentType"] for d in tender["awards"][0]["documents"]} == {"evaluationReports", "awardNotice"}
+    # The dictamen is an evaluation report, which OCDS's documentType list places in the tender.
+    assert {d["documentType"] for d in tender["awards"][0]["documents"]} == {"awardNotice"}
+    assert "Dictamen" in {
+        d.get("title") for d in tender["tender"]["documents"] if d["documentType"] == "evaluationReports"
+    }
     (amendment,) = tender["contracts"][0]["amendments"]
     assert amendment["id"] == "CM-SEDEMA-OP-007-1"
     assert {d["documentType"]: d["title"] for d in tender["contracts"][0]["documents"]}["contractAnnexe"] == (
@@ -174,7 +178,8 @@ def test_2024_other_forms_give_the_same_processes(s2024):
     for name in ("28_LGT_Art_70_Fr_XXVIII_2024T3.xls", "28_LGT_Art_70_Fr_XXVIII_2024T3_descarga.xlsx"):
         code, _, package = _convert(SAMPLES / name)
         assert code == 0 and _last(package) == from_xlsx, name
-    code, report, package = _convert(SAMPLES / "28_LGT_Art_70_Fr_XXVIII_2024T3_exportacion.csv")
+    # No --agency: the export names the body that filed each row.
+    code, report, package = _convert(SAMPLES / "28_LGT_Art_70_Fr_XXVIII_2024T3_exportacion.csv", agency=())
     assert code == 0
     exported = _last(package)
     assert set(exported) == set(from_xlsx)
@@ -271,7 +276,6 @@ def test_2017_informacion_sheet_with_the_winner_in_a_sub_table():
         ("A121Fr30A_2024T3.xlsx", "transparencia-adjudicaciones", "43336", "transparencia-licitaciones"),
         ("a69_f28_b_2023T2.xlsx", "transparencia-adjudicaciones", "52276", "transparencia-adjudicaciones-2021"),
         ("LGTA70FXXVIIIB_2017T2.xlsx", "transparencia-adjudicaciones", "2017-AD", "transparencia-adjudicaciones-2015"),
-        ("28_LGT_Art_70_Fr_XXVIII_2024T3.xlsx", "finanzas", "59483", "transparencia-2024"),
     ],
 )
 def test_a_mapping_for_another_layout_is_refused(sample, mapping, found, use, tmp_path):
@@ -281,6 +285,14 @@ def test_a_mapping_for_another_layout_is_refused(sample, mapping, found, use, tm
     (error,) = report["input_errors"]
     assert error["key"] == "mapping_mismatch"
     assert f"format {found}" in error["message"] and f"-m {use}" in error["message"] and mapping in error["message"]
+
+
+def test_an_agency_mapping_reads_another_layout_with_its_identity():
+    """An agency files every layout: its mapping is laid over the one the workbook has."""
+    code, report, package = _convert(SAMPLES / "28_LGT_Art_70_Fr_XXVIII_2024T3.xlsx", "-m", "finanzas", agency=())
+    assert code == 0 and report["mapping"] == "finanzas" and report["layout"]["format"] == "59483"
+    assert {r["buyer"]["id"] for r in package["releases"]} == {"CDMX-SAF"}
+    assert package["publisher"]["name"].startswith("Secretaría de Administración y Finanzas")
 
 
 def test_the_bundled_mapping_of_the_same_layout_and_an_agency_mapping_that_extends_it_fit():
@@ -316,7 +328,7 @@ def test_a_renamed_essential_column_opens_the_report_and_names_the_rows(tmp_path
     rows = {loc["row"] for f in _findings(report, "essential_missing") for loc in f["locations"]}
     assert rows == {8, 9, 10, 11}
     assert "Importe total del contrato, IVA incluido" in report["sheets"][0]["unmapped_columns"]
-    text = CliRunner().invoke(main, ["convert", str(tmp_path / S52276.name), "--lang", "en", "--schema-dir", str(OCDS),
+    text = CliRunner().invoke(main, ["convert", str(tmp_path / S52276.name), *AGENCY, "--lang", "en", "--schema-dir", str(OCDS),
                                      "--offline", "-o", str(tmp_path / "x.json")]).stderr  # fmt: skip
     assert text.index("has no column 'Monto total del contrato") < text.index("Reporte de Formatos: 4 read")
 
@@ -455,7 +467,7 @@ def test_no_traceback_whatever_the_mapping(sample, tmp_path):
     """Any layout with any mapping: a package, or exit 2 with a message; never a traceback."""
     for mapping in LAYOUT_MAPPINGS:
         result = CliRunner().invoke(
-            main, ["convert", str(SAMPLES / sample), "-m", mapping, "--report", "json", "--schema-dir", str(OCDS),
+            main, ["convert", str(SAMPLES / sample), "-m", mapping, *AGENCY, "--report", "json", "--schema-dir", str(OCDS),
                    "--offline", "--no-validate", "-o", str(tmp_path / "out.json")],
         )  # fmt: skip
         assert isinstance(result.exception, SystemExit | None), (mapping, result.exception)

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from ocds_cdmx.cli import main
 
-from .conftest import OCDS, REAL
+from .conftest import AGENCY, OCDS, REAL
 
 PNT = REAL / "pnt"
 CEAA = PNT / "HGO_CEAA_52276_a69_f28_b_adjudicaciones_2023T2.xlsx"
@@ -67,7 +67,7 @@ class Sheet:
 def _convert(path, tmp_path) -> tuple[int, dict, dict]:
     out = tmp_path / "out.json"
     result = CliRunner().invoke(
-        main, ["convert", str(path), "-o", str(out), "--report", "json", "--lang", "en", "--published-date", PUBLISHED,
+        main, ["convert", str(path), *AGENCY, "-o", str(out), "--report", "json", "--lang", "en", "--published-date", PUBLISHED,
                "--schema-dir", str(OCDS), "--offline", "--rejects", str(tmp_path / "rejects.csv")],
     )  # fmt: skip
     return result.exit_code, json.loads(result.stderr), json.loads(out.read_text(encoding="utf-8"))
@@ -248,8 +248,8 @@ SEMARNATH_LINKS = {
     "Hipervínculo a la autorización o documento de suficiencia": ("tender", "evaluationReports"),
     "Hipervínculo a la convocatoria": ("tender", "tenderNotice"),
     "Hipervínculo al(as) acta(s) de la(s) junta(s)": ("tender", "clarifications"),
-    "Hipervínculo al acta o documento donde conste": ("tender", "submissionDocuments"),
-    "Hipervínculo al (los) dictámenes": ("awards/0", "evaluationReports"),
+    "Hipervínculo al acta o documento donde conste": ("tender", "bidders"),
+    "Hipervínculo al (los) dictámenes": ("tender", "evaluationReports"),
     "Hipervínculo al acta de fallo": ("awards/0", "awardNotice"),
     "Hipervínculo al documento del contrato": ("contracts/0", "contractSigned"),
     "Hipervínculo al comunicado de suspensión": ("contracts/0", "cancellationDetails"),
@@ -338,7 +338,7 @@ def test_semarnath_an_rfc_of_11_characters_is_kept_and_flagged_at_its_cell(semar
 
 def test_semarnath_as_the_2018_mapping_is_refused_naming_the_layout_and_the_mapping(tmp_path):
     result = CliRunner().invoke(
-        main, ["convert", str(SEMARNATH), "-m", "transparencia-adjudicaciones", "-o", str(tmp_path / "x.json"),
+        main, ["convert", str(SEMARNATH), "-m", "transparencia-adjudicaciones", *AGENCY, "-o", str(tmp_path / "x.json"),
                "--report", "json", "--lang", "en", "--schema-dir", str(OCDS), "--offline"],
     )  # fmt: skip
     assert result.exit_code == 2

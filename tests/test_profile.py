@@ -12,7 +12,7 @@ from ocdsextensionregistry.versioned_release_schema import get_versioned_release
 from ocds_cdmx.schema import SchemaStore, load_profile
 from ocds_cdmx.schema.profile import versioned_release_schema
 
-from .conftest import OCDS
+from .conftest import AGENCY, OCDS
 
 EXTENSIONS = sorted(json.loads((OCDS / "extensions" / "index.json").read_text(encoding="utf-8")))
 
@@ -59,7 +59,9 @@ def test_the_quick_starts_records_validate(tmp_path):
     runner = CliRunner()
     sample = str(ROOT / "samples" / "A121Fr30B_2024T3.xlsx")
     assert (
-        runner.invoke(main, ["convert", sample, "-m", "transparencia-adjudicaciones", "-o", str(package)]).exit_code
+        runner.invoke(
+            main, ["convert", sample, "-m", "transparencia-adjudicaciones", *AGENCY, "-o", str(package)]
+        ).exit_code
         == 0
     )
     assert runner.invoke(main, ["merge", str(package), "--versioned", "-o", str(records)]).exit_code == 0

@@ -8,8 +8,8 @@ import click
 
 from ..conversion.mapping import bundled, check_file, load
 from ..core.errors import MappingError, SchemaError
-from ..report.messages import input_error_text
-from .common import lang_option, language, schema_options
+from ..report.messages import N_, input_error_text, problem_text, text
+from .common import current_language, lang_option, language, say, schema_options
 
 
 @click.group("mappings")
@@ -24,7 +24,10 @@ def mappings_list() -> None:
         try:
             title = load(name).data.get("title", "")
         except MappingError as e:
-            title = f"(invalid: {e})"
+            title = say(
+                N_("(invalid: {problems})"),
+                problems="; ".join(problem_text(m, current_language()) for _, m in e.problems),
+            )
         click.echo(f"{name:<32} {title}")
 
 
@@ -33,21 +36,22 @@ def mappings_list() -> None:
 @schema_options
 @lang_option
 def mappings_check(path: str, schema_dir: str | None, offline: bool | None, lang: str | None) -> None:
-    """Check a mapping, with line numbers: its format, the columns its parts use, and its fields and codes
-    against the OCDS schema with the mapping's extensions."""
+    """Check a mapping, every problem at once at its line: its format, the columns its templates and parts
+    use (with the valid ones and the closest), its stages, the sheets no row reaches, and its fields,
+    roles and codes against the OCDS schema with the mapping's extensions."""
     lang = language(lang)
     try:
         mapping, problems = check_file(path, schema_dir=schema_dir, offline=offline)
     except MappingError as e:
         for line, message in e.problems:
-            click.echo(f"{e.source}:{line or '?'}: {message}", err=True)
+            click.echo(f"{e.source}:{line or '?'}: {problem_text(message, lang)}", err=True)
         sys.exit(1)
     except SchemaError as e:
         raise click.ClickException(input_error_text(e, lang)) from None
     for line, message in problems:
-        click.echo(f"{mapping.source}:{line or '?'}: {message}", err=True)
+        click.echo(f"{mapping.source}:{line or '?'}: {problem_text(message, lang)}", err=True)
     if problems:
         sys.exit(1)
     columns = mapping.data.get("columns", {})
     reasons = sum(1 for c in columns.values() if c.get("reason"))
-    click.echo(f"{mapping.source}: OK ({len(columns)} columns, {reasons} deliberately unmapped)")
+    click.echo(text("check_ok", lang, source=mapping.source, columns=len(columns), reasons=reasons))

@@ -8,7 +8,11 @@ import click
 from rich.console import Console
 
 from ..core.options import ValidateOptions
+from ..io.output import is_stdout, open_output
+from ..report.figures import figures_of
+from ..report.html import write_html
 from ..report.jsonreport import write_json
+from ..report.messages import text
 from ..report.text import write_text
 from ..schema import TAGS
 from ..validation import validate
@@ -18,8 +22,13 @@ from .common import ENCODING_HELP, ProgressLine, lang_option, language, max_loca
 @click.command("validate")
 @click.argument("sources", nargs=-1, required=True, metavar="FILE…")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-    help="text: a report for people; json: one JSON document (shape in the README).",
+    "--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
+    help="text: a report for people; json: one JSON document (shape in the README); html: one file to open "
+    "in a browser or print, with charts.",
+)  # fmt: skip
+@click.option(
+    "-o", "--output", default="-", show_default=True, metavar="PATH",
+    help="Where to write the report (written atomically; - for standard output).",
 )  # fmt: skip
 @click.option(
     "--ocid-prefix",
@@ -48,7 +57,13 @@ from .common import ENCODING_HELP, ProgressLine, lang_option, language, max_loca
 @schema_options
 @lang_option
 def validate_command(
-    sources: tuple[str, ...], fmt: str, no_quality: bool, no_statistics: bool, lang: str | None, **fields
+    sources: tuple[str, ...],
+    fmt: str,
+    output: str,
+    no_quality: bool,
+    no_statistics: bool,
+    lang: str | None,
+    **fields,
 ) -> None:
     """Check OCDS release or record packages and explain every problem.
 
@@ -59,13 +74,23 @@ def validate_command(
       cdmx validate releases.json
       cdmx validate --ocid-prefix ocds-87sd3t --lang es data/
       cdmx validate --format json releases.json.gz > report.json
+      cdmx validate --format html -o reporte.html releases.json
     """
     lang = language(lang)
     options = ValidateOptions(quality_checks=not no_quality, **fields)
     with ProgressLine("validate", fmt == "text", bar=True) as line:
         result = validate(list(sources), options, progress=line.count)
-    if fmt == "json":
-        write_json(result, lang, sys.stdout)
-    else:
-        write_text(result, lang, Console(highlight=False, soft_wrap=True), show_statistics=not no_statistics)
+    try:
+        with open_output(output) as out:
+            if fmt == "json":
+                write_json(result, lang, out)
+            elif fmt == "html":
+                figures = figures_of(sources, options.encoding) if not no_statistics else None
+                write_html(result, lang, out, figures)
+            else:
+                console = Console(highlight=False, soft_wrap=True, **({} if is_stdout(output) else {"file": out}))
+                write_text(result, lang, console, show_statistics=not no_statistics)
+    except OSError as e:
+        Console(stderr=True).print(text("cannot_write", lang, source=output, detail=e.strerror or e), markup=False)
+        sys.exit(2)
     sys.exit(result.exit_code)

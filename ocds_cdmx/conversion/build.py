@@ -231,7 +231,13 @@ class Builder:
                 self._put(process, targets, derived.parts, value, cells.get(source) if track and source else None)
         if sheet.amounts is not None:
             self._amounts(process, targets, sheet.amounts, values, cells)
-        references = [self._party(process, targets, party, values, cells) for party in sheet.parties]
+        # The mapping's (or --agency's) buyer is the agency's identity: a column naming the filing body
+        # (the 2024+ CSV export's "Sujeto obligado") only stands in for it.
+        own_buyer = bool(self.agency.get("buyer"))
+        references = [
+            None if own_buyer and "buyer" in party.ref else self._party(process, targets, party, values, cells)
+            for party in sheet.parties
+        ]
         if sheet.item is not None:
             reference = next((r for r in references if r), None)
             self._item(process, targets, sheet.item, values, reference, None, cells)
@@ -265,7 +271,16 @@ class Builder:
                 except ValueProblem:
                     values[name] = None
         ident = sheet.ocid.fill(values)
-        return None if ident is None else ocid_of(self.plan.ocid_prefix, ident)
+        if ident is None:
+            return None
+        key = values["agency"]
+        if key and sheet.ocid.text.startswith("{agency}"):
+            # An expediente that already starts with the agency's key ("SAF/DGRMSG/AD-001/2024") is not
+            # given it twice: ocds-87sd3t-SAF-DGRMSG-AD-001-2024, as the city's OCIDs read.
+            tail = ident[len(key) :].lstrip("-/ _")
+            if tail[: len(key)].casefold() == key.casefold() and tail[len(key) : len(key) + 1] in ("-", "/", " ", "_"):
+                ident = tail
+        return ocid_of(self.plan.ocid_prefix, ident)
 
     def ocid_placeholder(self, raw: dict[str, Any], sheet: SheetPlan) -> str | None:
         """The OCID column of a row that holds a placeholder identifier, if one does."""
@@ -512,7 +527,8 @@ class Builder:
         if not self.plan.essentials or process.first is None:
             return []
         tender = process.body.get("tender", {})
-        have = {"method": "procurementMethod" in tender, "category": "mainProcurementCategory" in tender}
+        have = {"method": "procurementMethod" in tender, "category": "mainProcurementCategory" in tender,
+                "buyer": bool(self.agency.get("buyer")) or "buyer" in process.body}  # fmt: skip
         if tender.get("status") != "unsuccessful":  # a tender declared void has no supplier nor contract
             suppliers = [p for p in process.parties.values() if "supplier" in p["roles"]]
             have["supplier"] = any("name" in p for p in suppliers)
@@ -603,7 +619,10 @@ class Builder:
         if "planning" in process.body:
             release["planning"] = process.body["planning"]
         if level >= 1 and "tender" in process.body:
-            release["tender"] = process.body["tender"]
+            release["tender"] = tender = process.body["tender"]
+            # An agency that is its own procuring entity (its party says so) is referred to as such.
+            if buyer and "procuringEntity" in buyer.get("roles", ()) and "procuringEntity" not in tender:
+                tender["procuringEntity"] = {"id": buyer["id"], "name": buyer.get("name")}
         if level >= 2 and process.awards:
             release["awards"] = list(process.awards.values())
         if level >= 3 and process.contracts:

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -25,14 +24,16 @@ from .. import __version__
 from ..core.errors import CdmxError, ColumnsError
 from ..core.findings import Findings, Key
 from ..core.options import ConvertOptions, with_fields
-from ..io.output import AtomicFile, PackageWriter, atomic_writer, is_stdout, output_name
+from ..io.output import AtomicFile, PackageWriter, atomic_writer, is_stdout, open_output, output_name, refuse_inputs
 from ..io.scratch import KeyedStore
+from ..io.tempfiles import scratch_dir
 from ..io.workbook import Workbook
+from ..report.messages import label
 from ..schema import SchemaStore, load_profile
 from ..validation import validate
 from .build import Builder, Cell
 from .layouts import MIN_SCORE, MISMATCH_MARGIN, detect, head, layout_plans, main_sheet, score_plan
-from .mapping import Mapping, load
+from .mapping import Mapping, is_agency, load, rebase, with_agency
 from .ocds_paths import Unflattener
 from .plan import Plan, compile_plan
 from .reader import Cells, Reader
@@ -47,6 +48,7 @@ def convert(
     options: ConvertOptions | None = None,
     *,
     progress: Callable[[int], None] | None = None,
+    on_package: Callable[[str], None] | None = None,
     incremental: Incremental | None = None,
     **fields: Any,
 ) -> ConvertResult:
@@ -63,7 +65,10 @@ def convert(
     report without writing. ``options`` (or its fields as keyword arguments: ``fmt=``,
     ``published_date=``…) are a :class:`~ocds_cdmx.core.options.ConvertOptions`. The package is checked
     with the ``cdmx validate`` engine unless ``validate_output`` is false; its result is
-    ``result.validation``, every problem located at the cell its value came from.
+    ``result.validation``, every problem located at the cell its value came from. ``on_package``, if
+    given, is called with the path of the package file once it is written and checked (before it is
+    put in place, and also when it goes to standard output): to read it again, e.g. for the figures of
+    an HTML report.
 
     ``incremental`` (an :class:`Incremental`) hears the fingerprint of every process's rows and may
     have the processes it already knows left out of the package, unbuilt (``result.skipped``).
@@ -75,9 +80,18 @@ def convert(
     else:
         more = []
     try:
+        refuse_inputs(output, [source, *more])
+        if options.rejects is not None:
+            refuse_inputs(options.rejects, [source, *more])
         if mapping is None and _ocds_paths(source, options):
             mapping = "ocds-template"
         loaded = mapping if isinstance(mapping, Mapping) or mapping is None else load(mapping)
+    except CdmxError as e:
+        result.input_errors.append(e)
+        return result
+    try:
+        if loaded is not None and options.agency:
+            loaded = with_agency(loaded, options.agency, options.agency_key)
     except CdmxError as e:
         result.input_errors.append(e)
         return result
@@ -90,7 +104,7 @@ def convert(
         except CdmxError as e:
             result.input_errors.append(e)
             return result
-        return _finish(result, plan, releases, source, output, options)
+        return _finish(result, plan, releases, source, output, options, on_package=on_package)
 
     findings = result.findings
 
@@ -105,17 +119,18 @@ def convert(
         if check in VALUE_REJECTS:
             result.rejects.append(Reject(cell.source, cell.sheet, cell.row, check, cell.column, cell.label, value))
 
-    with tempfile.TemporaryDirectory(prefix="cdmx-convert-") as scratch:
+    with scratch_dir("convert") as scratch:
         # Rows are grouped by OCID on disk, so that memory does not grow with the workbook.
         rows = KeyedStore(os.path.join(scratch, "rows.sqlite"))
         subs = KeyedStore(os.path.join(scratch, "subrows.sqlite"))
         try:
             try:
                 with Workbook(source, options.encoding) as book:
-                    plan = _choose(book, plan, result, str(source))
+                    plan = _choose(book, plan, result, str(source), loaded, options)
                     builder = Builder(plan, report)
                     reader = Reader(plan, builder, result, rows, subs, progress)
                     reader.workbook(book, str(source), main_sheet=True)
+                    _require_buyer(plan, reader, str(source))
                 for other in more:
                     with Workbook(other, options.encoding) as book:
                         reader.workbook(book, str(other), main_sheet=False)
@@ -191,8 +206,9 @@ def convert(
                             location.where = cell.where()
 
             return _finish(
-                result, plan, releases(), source, output, options, after_write=reader.report_subtables, locate=locate
-            )
+                result, plan, releases(), source, output, options, after_write=reader.report_subtables, locate=locate,
+                on_package=on_package,
+            )  # fmt: skip
         finally:
             rows.close()
             subs.close()
@@ -294,9 +310,30 @@ def _ocds_paths(source: Any, options: ConvertOptions) -> bool:
     return "ocid" in labels and ("id" in labels or any("/" in label for label in labels))
 
 
-def _choose(book: Workbook, plan: Plan | None, result: ConvertResult, source: str) -> Plan:
-    """The plan to read ``book`` with: the given one, if it fits the workbook's layout, else the
-    bundled mapping of that layout (when none is given). Raises an input error otherwise."""
+def _require_buyer(plan: Plan, reader: Reader, source: str) -> None:
+    """No release without a buyer: the mapping's agency, ``--agency``, or a column of the workbook that
+    names the body that filed it (the 2024+ CSV export's "Sujeto obligado"). Raises an input error
+    that says how to give it otherwise."""
+    if plan.agency.get("buyer") or plan.main is None:
+        return
+    present = reader.columns.get((source, reader.main or ""), {})
+    for party in plan.main.parties:
+        if "buyer" in party.ref and any(c in present for option in party.name for c in option):
+            return
+    raise ColumnsError("buyer_missing", source, mapping=plan.name)
+
+
+def _choose(
+    book: Workbook,
+    plan: Plan | None,
+    result: ConvertResult,
+    source: str,
+    mapping: Mapping | None = None,
+    options: ConvertOptions | None = None,
+) -> Plan:
+    """The plan to read ``book`` with: the given one, if it fits the workbook's layout (an agency's
+    mapping is laid over the layout the workbook has), else the bundled mapping of that layout (when
+    none is given). Raises an input error otherwise."""
     # The first rows of the main sheet, read once for every layout and the given mapping.
     sheet = main_sheet(book, plan.main.sheet.names if plan is not None and plan.main is not None else ())
     rows = head(sheet) if sheet is not None else []
@@ -307,11 +344,29 @@ def _choose(book: Workbook, plan: Plan | None, result: ConvertResult, source: st
             candidates = ", ".join(f"{f.mapping} ({f.score:.0%})" for f in found[:3]) or "-"
             raise ColumnsError("layout_unknown", source, candidates=candidates)
         plan = next(p for p in layout_plans() if p.name == best.mapping)
+        if options is not None and options.agency:
+            plan = compile_plan(with_agency(load(plan.source), options.agency, options.agency_key))
         result.layout = best
         result.picked = True
     else:
         given = score_plan(book, plan, rows)
         mine = plan.layout.format if plan.layout else None
+        if (
+            mapping is not None
+            and is_agency(mapping)
+            and best is not None
+            and best.score >= MIN_SCORE
+            and best.format != mine
+            and given.score + MISMATCH_MARGIN < best.score
+        ):
+            # An agency files every layout: its identity and its own sheets over the one the workbook has.
+            layout = next(p for p in layout_plans() if p.name == best.mapping)
+            rebased = rebase(mapping, layout.source)
+            if options is not None and options.agency:
+                rebased = with_agency(rebased, options.agency, options.agency_key)
+            plan = compile_plan(rebased)
+            given = score_plan(book, plan, rows)
+            mine = plan.layout.format if plan.layout else None
         if best is not None and best.score >= MIN_SCORE and best.format != mine:
             worse = given.score + MISMATCH_MARGIN < best.score if mine else given.score < MIN_SCORE / 2
             if worse:
@@ -348,6 +403,7 @@ def _finish(
     *,
     after_write: Callable[[], None] | None = None,
     locate: Callable[[Any], None] | None = None,
+    on_package: Callable[[str], None] | None = None,
 ) -> ConvertResult:
     """Package and write the releases as they come, then validate the file (streamed, like
     ``cdmx validate``) and put it in place. ``after_write`` runs once every release is written;
@@ -382,18 +438,19 @@ def _finish(
             if locate is not None:
                 locate(validation)
             result.validation = validation
+        if on_package is not None:
+            on_package(atomic.tmp)
         if options.rejects is not None:
             with atomic_writer(options.rejects) as f:
                 rejects = csv.writer(f)
-                rejects.writerow(REJECT_COLUMNS)
+                rejects.writerow([label(column, options.lang) for column in REJECT_COLUMNS])
                 rejects.writerows([r.as_dict()[c] for c in REJECT_COLUMNS] for r in result.rejects)
         if output is None:
             return result
         if to_file:
             atomic.commit()
         else:
-            stream = sys.stdout if is_stdout(output) else output
-            with open(atomic.tmp, encoding="utf-8") as f:
+            with open(atomic.tmp, encoding="utf-8") as f, open_output(output) as stream:
                 shutil.copyfileobj(f, stream)
         result.output = output_name(output)
         result.written = True

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .mapping import Mapping
+from .mapping import Mapping, agency_buyer
 from .values import is_blank, label_key, normalize_label, to_string
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -320,7 +320,7 @@ class Layout:
 
 
 #: What a process needs to be worth publishing; a mapping names the columns that carry each.
-ESSENTIALS = ("supplier", "rfc", "amount", "contract_date", "method", "category")
+ESSENTIALS = ("supplier", "rfc", "amount", "contract_date", "method", "category", "buyer")
 
 
 @dataclass(frozen=True)
@@ -377,7 +377,7 @@ def compile_plan(mapping: Mapping) -> Plan:
         )
         if layout
         else None,
-        "agency": MappingProxyType(dict(data.get("agency", {}))),
+        "agency": MappingProxyType(_agency(data.get("agency") or {})),
         "publisher": data.get("publisher"),
         "license": data.get("license"),
         "publication_policy": data.get("publicationPolicy"),
@@ -396,6 +396,14 @@ def compile_plan(mapping: Mapping) -> Plan:
         for i, spec in enumerate(data.get("sheets", []))
     )
     return Plan(**common, ocid_prefix=data["ocid"]["prefix"], main=main, sheets=sheets)
+
+
+def _agency(agency: dict) -> dict:
+    """The agency block; one with a name and no buyer is the buyer (``CDMX-<key>``)."""
+    agency = dict(agency)
+    if agency.get("name") and not agency.get("buyer"):
+        agency["buyer"] = agency_buyer(agency["name"], agency.get("key", ""))
+    return agency
 
 
 def _folded(values: list) -> frozenset[str]:

@@ -394,7 +394,9 @@ class Reader:
             builder.report("row_placeholder_ocid", cells[placeholder], {"columns": used})
             reason = "row_placeholder_ocid"
         else:
-            builder.report("row_without_ocid", cells.first(), {"columns": used})
+            # At the blank cell that the OCID needs (the expediente), not at the row's first filled one.
+            blank = [n for n in spec.ocid.required if n in cells and is_blank(raw.get(n))]
+            builder.report("row_without_ocid", cells[blank[0]] if blank else cells.first(), {"columns": used})
             reason = "row_without_ocid"
         count.rejected += 1
         self.result.rejects.append(Reject(key[0], key[1], number, reason))

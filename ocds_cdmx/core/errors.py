@@ -92,3 +92,25 @@ class ConfigError(CdmxError):
 
 class StoreError(CdmxError):
     """The store of published releases cannot be opened, read or written (a file, a PostgreSQL server)."""
+
+
+class Problem(str):
+    """One problem of a mapping or a configuration, as data: its English text (a ``str``, for logs and
+    tests) with the message ``key`` and ``params`` that :mod:`ocds_cdmx.report.messages` words in
+    either language."""
+
+    key: str
+    params: dict
+
+    def __new__(cls, key: str, english: str, **params: Any) -> Problem:
+        problem = super().__new__(cls, english)
+        problem.key = key
+        problem.params = params
+        return problem
+
+    def __reduce__(self) -> tuple:
+        return (_problem, (self.key, str(self), self.params))
+
+
+def _problem(key: str, english: str, params: dict) -> Problem:
+    return Problem(key, english, **params)

@@ -35,15 +35,27 @@ CHECKS: dict[str, tuple[str, str]] = {
     "version_mixed": (WARNING, "ocds"),
     "extension_unavailable": (WARNING, "extensions"),
     "not_an_object": (ERROR, "schema"),
+    "empty_array": (ERROR, "schema"),
     # References between sections
     "party_missing": (ERROR, "references"),
     "party_role_missing": (WARNING, "references"),
     "award_missing": (ERROR, "references"),
+    "buyer_missing": (WARNING, "references"),
     # Coherence
     "period_reversed": (ERROR, "coherence"),
     "signed_before_award": (WARNING, "coherence"),
     "negative_amount": (ERROR, "coherence"),
     "mixed_currencies": (WARNING, "coherence"),
+    # Pelican's checks of one compiled release (validation/coherence.py)
+    "date_in_future": (WARNING, "coherence"),
+    "date_too_early": (WARNING, "coherence"),
+    "timeline": (WARNING, "coherence"),
+    "payments_exceed_contract": (WARNING, "coherence"),
+    "contract_award_ratio": (WARNING, "coherence"),
+    "tenderers_count": (WARNING, "coherence"),
+    "party_name_differs": (WARNING, "references"),
+    "party_role_unreferenced": (WARNING, "references"),
+    "document_type_section": (WARNING, "codelists"),
     # Mexican data
     # A warning: real RFCs of 11 or 14 characters, in lower case, are published as given and flagged.
     "rfc_format": (WARNING, "mexico"),

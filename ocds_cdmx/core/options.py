@@ -93,6 +93,12 @@ class ConvertOptions(SchemaOptions):
     #: A CSV file listing the rows that were not converted.
     rejects: str | None = None
     max_locations: int = 100
+    #: The agency whose workbook it is, when the mapping does not say (``Alcaldía Coyoacán``): the buyer
+    #: of every release and the publisher; ``agency_key`` (``COY``) starts its OCIDs.
+    agency: str | None = None
+    agency_key: str | None = None
+    #: The language of the rejects file's column titles (``es`` or ``en``).
+    lang: str = "en"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..core.findings import ERROR, Findings
-from .messages import finding_text, input_error_text, text
+from .messages import counted, finding_text, input_error_text, label, text
 
 if TYPE_CHECKING:
     from ..conversion import ConvertResult
@@ -29,14 +29,13 @@ def write_text(result: ValidationResult, lang: str, console: Console, show_stati
     status = "unreadable" if result.input_errors else ("valid" if result.valid else "invalid")
     count = result.statistics.releases + result.statistics.records
     headline = text(
-        "headline",
+        "headline_counts",
         lang,
         status=text(status, lang),
-        errors=result.errors,
-        warnings=result.warnings,
-        count=count,
-        things=text("things", lang),
-        sources=len({s.source for s in result.sources}),
+        errors=counted("errors", result.errors, lang),
+        warnings=counted("warnings", result.warnings, lang),
+        things=counted("things", count, lang),
+        sources=counted("sources", len({s.source for s in result.sources}), lang),
     )
     colour = "green" if status == "valid" else "red"
     console.print(f"[bold {colour}]{escape(headline)}[/]" if rich else headline)
@@ -74,8 +73,9 @@ def _write_groups(
         first_value = group.locations[0].value if group.locations else None
         title, advice = finding_text(group.check, group.params, group.field, lang, first_value)
         label = text(f"severity_{group.severity}", lang)
-        times = text("occurrences", lang, count=group.count)
-        where = f"{group.field}, {times}" if group.field else times
+        times = counted("times", group.count, lang)
+        # A field that is only separators (a blank label) would print "(, 3 times)".
+        where = ", ".join(part for part in (group.field.strip(" /,;"), times) if part)
         if rich:
             style = "red" if group.severity == ERROR else "yellow"
             console.print(f"\n[bold {style}]{label}[/] [bold]{escape(title)}[/] [dim]({escape(where)})[/]")
@@ -95,6 +95,16 @@ def _write_groups(
         if advice:
             line = f"    → {advice}"
             console.print(f"[cyan]{escape(line)}[/]" if rich else line, markup=rich, highlight=False)
+
+
+def _summary(validation: ValidationResult, lang: str) -> str:
+    """ "Output checked with cdmx validate: 1 error, 2 warnings." """
+    return text(
+        "validation_summary_counts",
+        lang,
+        errors=counted("errors", validation.errors, lang),
+        warnings=counted("warnings", validation.warnings, lang),
+    )
 
 
 def _stopped(result: MergeResult | ConvertResult, lang: str, console: Console) -> bool:
@@ -147,13 +157,13 @@ def _statistics(result: ValidationResult, lang: str, console: Console, rich: boo
     if rich:
         table = Table(title=title, show_header=False)
         for name, value in rows:
-            table.add_row(name, escape(str(value)))
+            table.add_row(escape(label(name, lang)), escape(str(value)))
         console.print()
         console.print(table)
     else:
         console.print(f"\n{title}", markup=False)
         for name, value in rows:
-            console.print(f"    {name}: {value}", markup=False, highlight=False)
+            console.print(f"    {label(name, lang)}: {value}", markup=False, highlight=False)
 
 
 def write_convert_text(result: ConvertResult, lang: str, console: Console) -> None:
@@ -199,7 +209,7 @@ def write_convert_text(result: ConvertResult, lang: str, console: Console) -> No
         console.print(text("merge_written", lang, output=result.output))
     _write_groups(result.findings, lang, console, False, skip=OPENING)
     if result.validation is not None:
-        summary = text("validation_summary", lang, errors=result.validation.errors, warnings=result.validation.warnings)
+        summary = _summary(result.validation, lang)
         console.print("\n" + summary)
         _write_groups(result.validation.findings, lang, console, False)
 
@@ -258,8 +268,7 @@ def write_publish_text(result: PublishResult, lang: str, console: Console) -> No
                 write_convert_text(conversion, lang, console)
         _write_groups(agency.findings, lang, console, False)
         if agency.validation is not None and agency.validation.findings.groups:
-            summary = text("validation_summary", lang, errors=agency.validation.errors,
-                           warnings=agency.validation.warnings)  # fmt: skip
+            summary = _summary(agency.validation, lang)
             line("\n" + summary)
             _write_groups(agency.validation.findings, lang, console, False)
     console.print()

@@ -23,10 +23,10 @@ from ..core.ocds import is_record, package_key
 from ..core.options import ValidateOptions, with_fields
 from ..core.results import Result
 from ..io.documents import DocumentVisitor, Items, package_items
-from ..io.jsonin import Document, ItemArray, expand_sources, iter_documents, spooled_stdin
+from ..io.jsonin import Document, ItemArray, expand_sources, iter_documents, spooled
 from ..io.workers import WorkerPool, default_jobs
 from ..schema import TAGS, Profile, SchemaStore, load_profile
-from . import quality
+from . import coherence, quality
 from .schema_pass import Compiler, Node, Walker
 from .stats import Statistics
 
@@ -118,6 +118,7 @@ class Validator(DocumentVisitor):
         self._compiled: dict[int, _Compiled] = {}
         self._done = 0
         self._summary: SourceSummary | None = None
+        self.names = coherence.NameVariants()
 
     def compiled(self, profile: Profile) -> _Compiled:
         if id(profile) not in self._compiled:
@@ -144,6 +145,11 @@ class Validator(DocumentVisitor):
         self.findings.source = doc.source
         self._summary = None
         self.visit(doc)
+        if self.options.quality_checks:
+            self.names.report(self.findings)
+        if doc.shape == "array" and self._summary is not None and self._summary.count == 0:
+            # As {"releases": []} is an error, so is a list of nothing.
+            self.findings.add("empty_array", (), None)
 
     def not_object(self, doc: Document, path: tuple, value: Any, expected: str) -> None:
         self.findings.add("not_an_object", path, value, expected=expected)
@@ -201,6 +207,8 @@ class Validator(DocumentVisitor):
                     # where the order of the items is known.
                     shared.add(item_path, item, item_text())
                     self.stats.add_release(item)
+                    if self.options.quality_checks:
+                        self.names.add(item, item_path)
                     ids = (item.get("ocid"), item.get("id")) if isinstance(item, dict) else None
                 elif key == "releases":
                     self.release(profile, item, item_path)
@@ -246,6 +254,8 @@ class Validator(DocumentVisitor):
         """Validate one release."""
         self.check_release(profile, release, path, self.compiled_walker(profile), self.findings)
         self.stats.add_release(release)
+        if self.options.quality_checks:
+            self.names.add(release, path)
         self.tick()
 
     def check_release(self, profile: Profile, release: Any, path: tuple, walker: Walker, findings: Findings) -> None:
@@ -278,11 +288,13 @@ class Validator(DocumentVisitor):
                         self.ocid(release, path + ("releases", j))
                         if self.options.quality_checks and "id" in release:
                             quality.check_release(release, path + ("releases", j), self.findings)
+                            self.names.add(release, path + ("releases", j))
             compiled = record.get("compiledRelease")
             if isinstance(compiled, dict):
                 self.ocid(compiled, path + ("compiledRelease",))
                 if self.options.quality_checks:
                     quality.check_release(compiled, path + ("compiledRelease",), self.findings)
+                    self.names.add(compiled, path + ("compiledRelease",))
         self.tick()
 
     def ocid(self, obj: dict, path: tuple, findings: Findings | None = None) -> None:
@@ -290,11 +302,12 @@ class Validator(DocumentVisitor):
         ocid = obj.get("ocid")
         if not isinstance(ocid, str) or not ocid:
             return
-        if not OCID_PREFIX.match(ocid):
-            findings.add("ocid_prefix_format", path + ("ocid",), ocid)
         prefix = self.options.ocid_prefix
         if prefix and not (ocid.startswith(prefix) and ocid[len(prefix) : len(prefix) + 1] in ("", "-")):
+            # One OCID, one problem: the error already says which prefix it must have.
             findings.add("ocid_prefix_registered", path + ("ocid",), ocid, prefix=prefix)
+        elif not OCID_PREFIX.match(ocid):
+            findings.add("ocid_prefix_format", path + ("ocid",), ocid)
 
     def tick(self, n: int = 1) -> None:
         before = self._done
@@ -422,9 +435,10 @@ def validate(
     for path in paths:
         try:
             with contextlib.ExitStack() as stack:
-                real = stack.enter_context(spooled_stdin()) if path == "-" else path
-                for doc in iter_documents(real, options.encoding, label="<stdin>" if path == "-" else path):
+                real, label = stack.enter_context(spooled(path))
+                for doc in iter_documents(real, options.encoding, label=label):
                     validator.document(doc)
         except CdmxError as e:
             result.input_errors.append(e)
+    result.statistics.finish()
     return result

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..core.findings import Findings
 from ..core.ocds import STAGE_SECTIONS, TAG_STAGE, iter_references
+from . import coherence
 
 RFC = re.compile(r"^[A-ZÑ&]{3,4}[0-9]{6}[A-Z0-9]{3}$")
 GENERIC_RFCS = frozenset({"XAXX010101000", "XEXX010101000"})
@@ -91,14 +92,10 @@ def check_release(release: dict, path: tuple, f: Findings) -> None:
         if isinstance(award.get("id"), str | int):
             award_dates[str(award["id"])] = _date(award.get("date"))
     contracts = _list(release.get("contracts"))
-    names: dict[str, set[str]] = {}
     for ref, rel_path, role in iter_references(release):
         full = path + rel_path
         if "identifier" in ref:
             _identifier(ref.get("identifier"), full + ("identifier",), f)
-            ident = _dict(ref.get("identifier")).get("id")
-            if isinstance(ident, str) and isinstance(ref.get("name"), str):
-                names.setdefault(ident, set()).add(ref["name"].strip())
         if "address" in ref:
             _address(ref.get("address"), full + ("address",), f)
         ref_id = ref.get("id")
@@ -109,15 +106,7 @@ def check_release(release: dict, path: tuple, f: Findings) -> None:
             f.add("party_missing", full + ("id",), ref_id, role=role, has_parties=has_parties)
         elif role not in parties[ref_id]:
             f.add("party_role_missing", full + ("id",), ref_id, role=role)
-    for party in _list(release.get("parties")):
-        party = _dict(party)
-        ident = _dict(party.get("identifier")).get("id")
-        if isinstance(ident, str) and isinstance(party.get("name"), str):
-            names.setdefault(ident, set()).add(party["name"].strip())
-    for ident, variants in names.items():
-        for name in variants:
-            if len(name) >= 20 and any(other != name and other.startswith(name) for other in variants):
-                f.add("name_truncated", path, name, identifier=ident, length=len(name))
+    # Names cut short are compared across releases: coherence.NameVariants, called by the engine.
 
     for i, contract in enumerate(contracts):
         contract = _dict(contract)
@@ -137,6 +126,15 @@ def check_release(release: dict, path: tuple, f: Findings) -> None:
 
     _amounts(release, path, f)
     _tags(release, path, f)
+    _buyer(release, path, f)
+    coherence.check_release(release, path, f)
+
+
+def _buyer(release: dict, path: tuple, f: Findings) -> None:
+    """A release without its buyer: citizens cannot tell which agency signed the contract."""
+    buyer = release.get("buyer")
+    if not isinstance(buyer, dict) or not (buyer.get("id") or buyer.get("name")):
+        f.add("buyer_missing", path + ("buyer",), release.get("ocid") if isinstance(release.get("ocid"), str) else None)
 
 
 def _period(period: Any, path: tuple, f: Findings) -> None:
@@ -210,7 +208,8 @@ def _identifier(identifier: Any, path: tuple, f: Findings) -> None:
         return
     ident = str(ident).strip()
     if not scheme:
-        f.add("identifier_no_scheme", path + ("scheme",), ident)
+        # At the id, whose value is what is shown: the scheme has none.
+        f.add("identifier_no_scheme", path + ("id",), ident)
         looks_rfc = bool(RFC.match(ident.upper()))
         if not looks_rfc:
             return
@@ -218,6 +217,10 @@ def _identifier(identifier: Any, path: tuple, f: Findings) -> None:
         return
     if ident.upper() in GENERIC_RFCS:
         f.add("rfc_generic", path + ("id",), ident)
+    elif RFC.match(ident.upper()) and not RFC.match(ident):
+        f.add("rfc_format", path + ("id",), ident, reason="lower_case")
+    elif not RFC.match(ident) and len(ident) in (12, 13):
+        f.add("rfc_format", path + ("id",), ident, reason="pattern", length=len(ident))
     elif not RFC.match(ident):
         f.add("rfc_format", path + ("id",), ident, length=len(ident))
 
