@@ -118,13 +118,9 @@ def _edit(path: Path, label: str, value, row: int = 8, sheet: str = "Reporte de 
     book.save(path)
 
 
-def _night_releases(store_url: str, night: int) -> list[dict]:
+def _night_releases(store_url: str, night: int, agencies: tuple[str, ...] = ("SAF", "SOBSE")) -> list[dict]:
     with Store.open(store_url) as store:
-        return [
-            json.loads(text)
-            for agency in ("SAF", "SOBSE")
-            for _, _, text in store.night_releases(agency, NIGHTS[night])
-        ]
+        return [json.loads(text) for agency in agencies for _, _, text in store.night_releases(agency, NIGHTS[night])]
 
 
 # -- the nights --------------------------------------------------------------------------------------------
@@ -153,6 +149,29 @@ def test_first_night_publishes_every_agency(tmp_path, store_url):
     )
     assert [r["date"] for r in record["releases"]] == sorted(r["date"] for r in record["releases"])
     assert "versionedRelease" in record and record["compiledRelease"]["tag"] == ["compiled"]
+
+
+def test_an_agency_with_a_generic_mapping_publishes_with_its_buyer(tmp_path):
+    """A format's mapping names no agency: the configuration's agency is the buyer, as --agency gives."""
+    config = _workspace(tmp_path, str(tmp_path / "store.sqlite"))
+    text = config.read_text(encoding="utf-8")
+    start = text.index("agencies:")
+    text = text[:start] + (
+        "agencies:\n"
+        "  - key: COY\n"
+        "    name: Alcaldía Coyoacán\n"
+        "    mapping: transparencia-2024\n"
+        "    files:\n"
+        "      - [entregas/28_LGT_Art_70_Fr_XXVIII_2024T3.xlsx]\n"
+    )
+    config.write_text(text, encoding="utf-8")
+    result = _run(config, 0)
+    assert result.exit_code == 0, [a.as_dict() for a in result.agencies]
+    (agency,) = result.agencies
+    assert agency.status == "published" and agency.new > 0
+    releases = _night_releases(str(tmp_path / "store.sqlite"), 0, ("COY",))
+    assert releases and all(r["buyer"]["name"] == "Alcaldía Coyoacán" for r in releases)
+    assert all(r["ocid"].startswith("ocds-87sd3t-COY-") for r in releases)
 
 
 def test_the_manifest_describes_every_file(tmp_path):

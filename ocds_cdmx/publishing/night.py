@@ -54,14 +54,16 @@ class _Fingerprints(Incremental):
 def convert_agency(task: tuple) -> list:
     """Convert each of an agency's file groups into a release package in ``scratch`` (run in a worker).
     With ``known`` fingerprints (an agency of one file group), the processes whose rows did not change
-    are not built; each conversion then comes with the file of its fingerprints."""
-    files, mapping, scratch, night, schema_dir, offline, max_locations, known = task
+    are not built; each conversion then comes with the file of its fingerprints. ``agency`` (name, key)
+    is the configuration's, for a mapping that names no agency."""
+    files, mapping, scratch, night, schema_dir, offline, max_locations, known, agency = task
+    name, key = agency if agency is not None else (None, None)
     results = []
     for index, group in enumerate(files):
         output = os.path.join(scratch, f"conversion-{index}.json")
         options = ConvertOptions(
             schema_dir=schema_dir, offline=offline, published_date=night,
-            validate_output=False, max_locations=max_locations,
+            validate_output=False, max_locations=max_locations, agency=name, agency_key=key,
         )  # fmt: skip
         source = group[0] if len(group) == 1 else group
         incremental = None

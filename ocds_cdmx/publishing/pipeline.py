@@ -27,11 +27,22 @@ from ..core.options import PublishOptions, with_fields
 from ..io.workers import WorkerPool, default_jobs
 from .build import Builder, state_dir
 from .changes import format_date, parse_date
-from .config import Config, load
+from .config import Agency, Config, load
 from .locks import LockBusy
 from .night import AgencyNight, convert_agency, scratch_dir
 from .results import BUSY, FAILED, AgencyResult, PublishResult
 from .store import Store, is_postgresql
+
+
+def _agency_of(agency: Agency) -> tuple[str, str] | None:
+    """The configuration's agency (name, key) for a mapping that names none (a generic format's), so that
+    its releases have their buyer, as ``cdmx convert --agency NAME --agency-key KEY`` gives; None when
+    the mapping is an agency's own, or cannot be read (the comparison reports that)."""
+    try:
+        named = load_mapping(agency.mapping).data.get("agency")
+    except MappingError:
+        return None
+    return None if named else (agency.name, agency.key)
 
 
 def _given_night(requested: str) -> str:
@@ -165,7 +176,7 @@ def _night(
         # since they were last published are not built again.
         known = store.fingerprints(agency.key) if len(outcome.files) == 1 else None
         tasks.append((outcome.files, agency.mapping, folder, night, options.schema_dir, options.offline,
-                      options.max_locations, known))  # fmt: skip
+                      options.max_locations, known, _agency_of(agency)))  # fmt: skip
     with WorkerPool(min(jobs, len(tasks)) if tasks else 1, lazy=True) as pool:
         converted = list(pool.map_ordered(convert_agency, iter(tasks)))
     for (agency, outcome, night), conversions in zip(todo, converted, strict=True):
