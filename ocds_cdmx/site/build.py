@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 import time
+import urllib.parse
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -107,6 +108,14 @@ def agency_path(key: str) -> str:
     return f"dependencias/{formats.escape_name(key)}.html"
 
 
+def data_href(data_base: str | None, root: str, path: str) -> str:
+    """The link from a page (``root`` is its way back to the site's root) to a file of the publication:
+    its path is URL-encoded (a record's file name may hold ``%``), after ``data_base`` (a URL, or a
+    path relative to the site's root)."""
+    href = (data_base or "") + urllib.parse.quote(path, safe="/-._~")
+    return href if href.startswith(("http://", "https://", "/")) else root + href
+
+
 def _environment() -> Any:
     import jinja2
 
@@ -139,6 +148,7 @@ class Renderer:
     def __init__(self, site: dict) -> None:
         self.env = _environment()
         self.site = site
+        self.env.globals["data_href"] = lambda root, path: data_href(site.get("data_base"), root, path)
 
     def render(self, template: str, path: str, **context: Any) -> bytes:
         html = self.env.get_template(template).render(root=relative_root(path), path=path, site=self.site, **context)
@@ -188,12 +198,13 @@ def render_process(task: RecordInput) -> tuple[str, str, str, dict] | CdmxError:
             record_href = Path(path).with_suffix(".json").name
             write_bytes_atomic(out / Path(path).with_suffix(".json"), text.encode("utf-8"))
         else:
-            record_href = _worker["data_base"] + task.url if _worker["data_base"] is not None else task.url
-            if not record_href.startswith(("http://", "https://", "/")):
-                record_href = relative_root(path) + record_href
+            record_href = data_href(_worker["data_base"], relative_root(path), task.url)
         html = _worker["renderer"].render("process.html", path, p=view, record_href=record_href)
         write_bytes_atomic(out / path, html)
-        return ocid, task.digest, path, model.summary(record)
+        summary = model.summary(record)
+        if task.agency:  # the agency that publishes it (its feed, its nights), as the publication names it
+            summary["source"] = task.agency
+        return ocid, task.digest, path, summary
     except CdmxError as e:
         return e
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:  # a record the model cannot read
@@ -361,7 +372,9 @@ def build_site(
     if options.data_url:
         data_base: str | None = options.data_url.rstrip("/") + "/"
     else:
-        rel = os.path.relpath(src.root.resolve(), out.resolve()).replace(os.sep, "/")
+        # Not resolved: a publication that is a symbolic link (cdmx publish switches it every night)
+        # is linked to through its name, not through tonight's build.
+        rel = os.path.relpath(os.path.abspath(src.root), os.path.abspath(out)).replace(os.sep, "/")
         data_base = "" if rel == "." else rel + "/"
     site = {
         "title": options.title,
@@ -449,6 +462,7 @@ def _aggregate_pages(
     renderer = Renderer(site)
     writer = _Writer(out, state)
     agencies_named = dict(src.info.agencies)
+    details = getattr(src.info, "agency_details", {})
 
     suppliers: dict[str, list] = defaultdict(list)
     supplier_names: dict[str, Counter] = defaultdict(Counter)
@@ -487,6 +501,7 @@ def _aggregate_pages(
                 "suppliers": _Group(),
                 "coverage": Counter(),
                 "latest": [],
+                "sources": Counter(),
             }
         a["count"] += 1
         for currency, value in amounts.items():
@@ -495,6 +510,8 @@ def _aggregate_pages(
         a["method"].add(s["method"], mxn)
         a["category"].add(s["category"], mxn)
         a["coverage"].update(s["coverage"])
+        if s.get("source"):
+            a["sources"][s["source"]] += 1
         row = {
             "ocid": ocid,
             "href": page,
@@ -603,8 +620,16 @@ def _aggregate_pages(
     writer.remove_stale("proveedores/")
 
     agency_rows = []
+    #: The publication's agency key → the page of the agency (the buyer) most of its processes are of.
+    source_pages: dict[str, str] = {}
     for key, a in sorted(agencies.items(), key=lambda kv: kv[1]["name"]):
         path = agency_path(key)
+        publication = None
+        if a["sources"]:
+            source = a["sources"].most_common(1)[0][0]
+            source_pages.setdefault(source, path)
+            if source in details:
+                publication = {"key": source, **details[source]}
         coverage = [
             {
                 "field": field_key,
@@ -630,6 +655,7 @@ def _aggregate_pages(
             "top_suppliers": [{**r, "name": name_of(r["key"])} for r in a["suppliers"].rows(limit=20)],
             "supplier_count": len(a["suppliers"].count),
             "latest": [r for _, _, r in sorted(a["latest"], reverse=True)[:AGENCY_LATEST]],
+            "publication": publication,
         }
         agency_rows.append({**context["agency"], "coverage": context["coverage_mean"], "href": path})
         if writer.write(path, lambda c=context, p=path: renderer.render("agency.html", p, **c), _hash(context)):
@@ -665,7 +691,10 @@ def _aggregate_pages(
         "competitive_count_share": formats.percent(competitive.count["competitive"], count),
         "latest": [r for _, _, r in sorted(latest, reverse=True)[:LATEST]],
         "top_suppliers": [{**r, "name": name_of(r["key"])} for r in home["winners"].rows(limit=10)],
-        "changes": src.info.changes,
+        "changes": {
+            k: {**c, "name": c.get("name") or agencies_named.get(k) or k, "href": source_pages.get(k, "")}
+            for k, c in src.info.changes.items()
+        },
     }
     other = 0
     other += writer.write("index.html", renderer.render("home.html", "index.html", h=home_context))
@@ -677,7 +706,9 @@ def _aggregate_pages(
         "years": sorted({d.year for d in docs if d.year}, reverse=True),
     }
     other += writer.write("buscar.html", renderer.render("search.html", "buscar.html", **search_context))
-    downloads = sorted(src.downloads(), key=lambda d: (d.kind, d.path))
+    # For people first (spreadsheets), then for programs (the bulk files, each night's packages).
+    order = ("xlsx", "csv", "compiled", "records", "bulk-releases", "releases", "feed", "manifest")
+    downloads = sorted(src.downloads(), key=lambda d: (order.index(d.kind) if d.kind in order else len(order), d.path))
     other += writer.write(
         "descargas.html", renderer.render("downloads.html", "descargas.html", downloads=downloads, count=count)
     )
