@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -35,7 +36,7 @@ from ..core.results import Result
 from ..io.output import write_bytes_atomic as _write_private
 from ..io.workers import WorkerPool, default_jobs
 from . import formats, model, texts
-from .searchindex import Doc, build_index
+from .searchindex import Doc, IndexBuilder
 from .sources import RecordInput, Source, open_source
 
 PACKAGE = Path(__file__).resolve().parent
@@ -464,7 +465,6 @@ def _aggregate_pages(
     agencies_named = dict(src.info.agencies)
     details = getattr(src.info, "agency_details", {})
 
-    suppliers: dict[str, list] = defaultdict(list)
     supplier_names: dict[str, Counter] = defaultdict(Counter)
     agencies: dict[str, dict] = {}
     home = {
@@ -476,10 +476,26 @@ def _aggregate_pages(
         "winners": _Group(),
     }
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    docs: list[Doc] = []
     latest: list[tuple[str, str, dict]] = []
     count = 0
-    for ocid, page, text in state.db.execute("SELECT ocid, page, summary FROM process ORDER BY ocid"):
+    db = state.db
+    # What a supplier's page lists, one row per process it took part in, kept in a temporary table
+    # (on disk) until every process is read: 100,000 processes are some 400,000 such rows.
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS part (supplier TEXT, row TEXT)")
+    db.execute("DELETE FROM part")
+    parts: list[tuple[str, str]] = []
+    # The processes come in the search's order (the most recent first), so the index is written as
+    # they come; its filters' values are known first.
+    agency_keys = [k for (k,) in db.execute("SELECT DISTINCT json_extract(summary, '$.agency') FROM process")]
+    years = [y for (y,) in db.execute("SELECT DISTINCT json_extract(summary, '$.year') FROM process")]
+    index = IndexBuilder(agency_keys, years, {}, site["built"])
+    index_written = [0]
+
+    def other_index(name: str, content: bytes) -> None:
+        index_written[0] += writer.write(f"indice/{name}", content)
+
+    query = "SELECT ocid, page, summary FROM process ORDER BY json_extract(summary, '$.day') DESC, ocid DESC"
+    for ocid, page, text in db.execute(query):
         s = json.loads(text)
         count += 1
         agency = s["agency"]
@@ -493,6 +509,7 @@ def _aggregate_pages(
             a = agencies[agency] = {
                 "key": agency,
                 "name": name,
+                "first": ocid,
                 "count": 0,
                 "amounts": defaultdict(Decimal),
                 "year": _Group(),
@@ -503,6 +520,8 @@ def _aggregate_pages(
                 "latest": [],
                 "sources": Counter(),
             }
+        elif ocid < a["first"]:  # an agency is named as its first process (by OCID) names it
+            a["first"], a["name"] = ocid, name
         a["count"] += 1
         for currency, value in amounts.items():
             a["amounts"][currency] += Decimal(value)
@@ -524,12 +543,10 @@ def _aggregate_pages(
             "stage": s["stage"],
             "amounts": _money_rows({k: Decimal(v) for k, v in amounts.items()}),
         }
-        a["latest"].append((s["day"], ocid, row))
-        if len(a["latest"]) > 4 * AGENCY_LATEST:
-            a["latest"] = sorted(a["latest"], reverse=True)[:AGENCY_LATEST]
-        latest.append((s["day"], ocid, row))
-        if len(latest) > 4 * LATEST:
-            latest = sorted(latest, reverse=True)[:LATEST]
+        if len(a["latest"]) < AGENCY_LATEST:  # the most recent come first
+            a["latest"].append(row)
+        if len(latest) < LATEST:
+            latest.append(row)
         home["agency"].add(agency, mxn)
         home["method"].add(s["method"], mxn)
         home["category"].add(s["category"], mxn)
@@ -542,44 +559,50 @@ def _aggregate_pages(
         for key, entry in s["suppliers"].items():
             supplier_names[key][entry["name"]] += 1
             won = _mxn(entry["amounts"])
-            suppliers[key].append(
-                {
-                    **row,
-                    "won": entry["won"],
-                    "credited": _money_rows({k: Decimal(v) for k, v in entry["amounts"].items()}),
-                    "mxn": str(won),
-                    "year": s["year"] or "—",
-                }
-            )
+            supplier_row = {
+                **row,
+                "won": entry["won"],
+                "credited": _money_rows({k: Decimal(v) for k, v in entry["amounts"].items()}),
+                "mxn": str(won),
+                "year": s["year"] or "—",
+            }
+            parts.append((key, json.dumps(supplier_row, ensure_ascii=False, separators=(",", ":"))))
             if entry["won"]:
                 a["suppliers"].add(key, won)
                 home["winners"].add(key, won)
                 winners.append((entry["name"], key, relative_root("") + supplier_path(key)))
+        if len(parts) >= 5000:
+            db.executemany("INSERT INTO part VALUES (?, ?)", parts)
+            parts.clear()
         amount_text = " + ".join(formats.amount(Decimal(v), c) for c, v in sorted(amounts.items()))
-        docs.append(
-            Doc(
-                ocid=ocid,
-                href=page,
-                title=s["title"],
-                agency=agency,
-                day=s["day"],
-                year=s["year"],
-                method=s["method"],
-                category=s["category"],
-                stage=s["stage"],
-                amount=float(mxn) if "MXN" in amounts else None,
-                amount_text=amount_text,
-                suppliers=winners,
-                tokens=s["tokens"],
-            )
+        doc = Doc(
+            ocid=ocid,
+            href=page,
+            title=s["title"],
+            agency=agency,
+            day=s["day"],
+            year=s["year"],
+            method=s["method"],
+            category=s["category"],
+            stage=s["stage"],
+            amount=float(mxn) if "MXN" in amounts else None,
+            amount_text=amount_text,
+            suppliers=winners,
+            tokens=s["tokens"],
         )
+        for name_, content in index.add(doc):
+            other_index(name_, content)
+    db.executemany("INSERT INTO part VALUES (?, ?)", parts)
+    parts.clear()
 
     def name_of(key: str) -> str:
         names = supplier_names.get(key)
         return names.most_common(1)[0][0] if names else key
 
-    # Suppliers' pages: one per RFC, rewritten when its rows changed.
-    for key, rows in suppliers.items():
+    # Suppliers' pages: one per RFC, rewritten when its rows changed; one supplier's rows in memory.
+    rows_by_supplier = db.execute("SELECT supplier, row FROM part ORDER BY supplier")
+    for key, group in itertools.groupby(rows_by_supplier, key=lambda r: r[0]):
+        rows = [json.loads(text) for _, text in group]
         rows.sort(key=lambda r: (r["day"], r["ocid"]), reverse=True)
         path = supplier_path(key)
         by_agency, by_year = _Group(), _Group()
@@ -616,7 +639,8 @@ def _aggregate_pages(
         }
         if writer.write(path, lambda c=context, p=path: renderer.render("supplier.html", p, **c), _hash(context)):
             result.supplier_pages += 1
-    result.suppliers = len(suppliers)
+    db.execute("DELETE FROM part")
+    result.suppliers = len(supplier_names)
     writer.remove_stale("proveedores/")
 
     agency_rows = []
@@ -654,7 +678,7 @@ def _aggregate_pages(
             "coverage_mean": sum(c["share"] for c in coverage) / len(coverage),
             "top_suppliers": [{**r, "name": name_of(r["key"])} for r in a["suppliers"].rows(limit=20)],
             "supplier_count": len(a["suppliers"].count),
-            "latest": [r for _, _, r in sorted(a["latest"], reverse=True)[:AGENCY_LATEST]],
+            "latest": a["latest"],
             "publication": publication,
         }
         agency_rows.append({**context["agency"], "coverage": context["coverage_mean"], "href": path})
@@ -670,7 +694,7 @@ def _aggregate_pages(
         "count": count,
         "totals": _money_rows(totals),
         "total_mxn": str(total_mxn),
-        "supplier_count": len(suppliers),
+        "supplier_count": len(supplier_names),
         "agency_count": len(agencies),
         "by_agency": [
             {**r, "name": agencies[r["key"]]["name"], "href": agency_path(r["key"])} for r in home["agency"].rows()
@@ -689,7 +713,7 @@ def _aggregate_pages(
         },
         "competitive_share": formats.percent(competitive.amount["competitive"], total_mxn),
         "competitive_count_share": formats.percent(competitive.count["competitive"], count),
-        "latest": [r for _, _, r in sorted(latest, reverse=True)[:LATEST]],
+        "latest": latest,
         "top_suppliers": [{**r, "name": name_of(r["key"])} for r in home["winners"].rows(limit=10)],
         "changes": {
             k: {**c, "name": c.get("name") or agencies_named.get(k) or k, "href": source_pages.get(k, "")}
@@ -703,7 +727,7 @@ def _aggregate_pages(
     )
     search_context = {
         "agencies": sorted(((k, a["name"]) for k, a in agencies.items()), key=lambda kv: kv[1]),
-        "years": sorted({d.year for d in docs if d.year}, reverse=True),
+        "years": sorted({y for y in years if y}, reverse=True),
     }
     other += writer.write("buscar.html", renderer.render("search.html", "buscar.html", **search_context))
     # For people first (spreadsheets), then for programs (the bulk files, each night's packages).
@@ -714,11 +738,11 @@ def _aggregate_pages(
     )
     other += writer.write("acerca.html", renderer.render("about.html", "acerca.html", count=count))
 
-    # The search index, in result order (most recent first).
-    docs.sort(key=lambda d: (d.day, d.ocid), reverse=True)
-    built = site["built"]
-    for name, content in build_index(docs, {k: a["name"] for k, a in agencies.items()}, built).items():
-        other += writer.write(f"indice/{name}", content)
+    # The rest of the search index: what needs every process.
+    index.agencies = {k: a["name"] for k, a in agencies.items()}
+    for name, content in index.finish():
+        other_index(name, content)
+    other += index_written[0]
     writer.remove_stale("indice/")
 
     # Styles, scripts and the texts the scripts write.

@@ -5,7 +5,7 @@ processes whose record did not change), what is known of the publication (publis
 night's changes) and the files people can download, with their metadata. Two sources exist:
 :class:`RecordsFile` (a record package or JSON Lines of records, as ``cdmx merge --versioned``
 writes) and :class:`~ocds_cdmx.site.publication.PublicationDir` (what ``cdmx publish`` writes, read
-through its ``manifest.json``; the layout is known in that one module). :func:`open_source` chooses.
+through its manifest; the layout is known in that one module). :func:`open_source` chooses.
 """
 
 from __future__ import annotations
