@@ -440,6 +440,22 @@ def test_a_second_night_rewrites_only_what_changed(tmp_path):
     assert again.exit_code == 0 and (again.process_pages, again.supplier_pages, again.agency_pages) == (0, 0, 0)
 
 
+def test_a_manifest_formatted_otherwise_reads_the_same(sample_publication, tmp_path):
+    copy = tmp_path / "copia"
+    shutil.copytree(sample_publication.resolve(), copy)
+    manifest = _manifest(copy)
+    expected = [(e["ocid"], e["sha256"], e["agency"]) for e in manifest["records"]]
+    fast = PublicationDir(copy)
+    assert fast.records_at is not None  # as cdmx publish writes it: one record entry per line
+    assert [(r.ocid, r.digest, r.agency) for r in fast.records()] == expected
+    for text in (json.dumps(manifest, indent=2, ensure_ascii=False), json.dumps(manifest)):
+        (copy / "manifest.json").write_text(text, encoding="utf-8")
+        other = PublicationDir(copy)
+        assert [(r.ocid, r.digest, r.agency) for r in other.records()] == expected
+        assert [d.path for d in other.downloads()] == [d.path for d in fast.downloads()]
+        assert other.info.changes == fast.info.changes and other.info.agencies == fast.info.agencies
+
+
 def test_the_command_builds_a_publication(sample_publication, tmp_path):
     result = CliRunner().invoke(
         main, ["site", str(sample_publication), "-o", str(tmp_path / "sitio"), "--lang", "es", "--jobs", "1"]

@@ -21,6 +21,7 @@ Without a ``records`` section (another tool's folder), the bulk record package
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,7 +62,9 @@ class PublicationDir:
         self.manifest: dict = {}
         self.files: list[dict] = []
         self.has_records = False
-        if self.path.is_file():
+        #: Where the record entries start when the manifest has one per line (as cdmx publish writes it).
+        self.records_at: int | None = None
+        if self.path.is_file() and not self._read_lines_head():
             self._read_head()
         self.info = self._info()
 
@@ -72,6 +75,87 @@ class PublicationDir:
             raise
         except (OSError, ValueError) as e:
             raise InputError("cannot_open", str(self.path), detail=str(e)) from None
+
+    def _read_lines_head(self) -> bool:
+        """The head of a manifest laid out as ``cdmx publish`` writes it (everything before a line
+        ``"records": [``, then one record entry per line), read without parsing the records: whether
+        the manifest has that shape."""
+        try:
+            with open(self.path, "rb") as f:
+                head = []
+                for line in f:
+                    if line.strip() == b'"records": [':
+                        self.records_at = f.tell()
+                        break
+                    head.append(line)
+                else:
+                    return False
+        except OSError as e:
+            raise InputError("cannot_open", str(self.path), detail=str(e)) from None
+        try:
+            value = json.loads(b"".join(head).rstrip().rstrip(b",") + b"}")
+        except ValueError:
+            return False
+        if not isinstance(value, dict) or "files" not in value:
+            return False
+        self.manifest = value
+        self.has_records = True
+        files = value.get("files")
+        self.files = (
+            [f for f in files if isinstance(f, dict) and isinstance(f.get("path"), str)]
+            if isinstance(files, list)
+            else []
+        )
+        return True
+
+    def _line_entries(self) -> Iterator[dict] | None:
+        """The record entries, one per line; None if the first one is not a whole line (a manifest
+        formatted otherwise: then it is read as JSON, as a stream)."""
+        assert self.records_at is not None
+        f = open(self.path, "rb")  # noqa: SIM115 - closed by the generator
+        f.seek(self.records_at)
+        first = f.readline()
+        while first and not first.strip():
+            first = f.readline()
+        text = first.strip()
+        if text.startswith(b"]"):
+            f.close()
+            return iter(())
+        try:
+            entry = json.loads(text.lstrip(b",").rstrip(b","))
+        except ValueError:
+            f.close()
+            return None
+
+        def entries() -> Iterator[dict]:
+            with f:
+                yield entry
+                for number, line in enumerate(f, 2):
+                    text = line.strip()
+                    if not text:
+                        continue
+                    if text.startswith(b"]"):
+                        return
+                    try:
+                        yield json.loads(text.lstrip(b",").rstrip(b","))
+                    except ValueError as e:
+                        where = f"{self.path}, record entry {number}"
+                        raise InputError("cannot_open", where, detail=str(e)) from None
+
+        return entries()
+
+    def _entries(self) -> Iterator[dict]:
+        """The manifest's record entries, as a stream."""
+        if self.records_at is not None:
+            lines = self._line_entries()
+            if lines is not None:
+                yield from lines
+                return
+        for doc in self._documents():
+            for key, _, entry in doc.items:
+                if key == "records":
+                    yield entry
+            return
 
     def _read_head(self) -> None:
         """Everything but the records (read later, one at a time): the reader stops at the first one."""
@@ -138,24 +222,24 @@ class PublicationDir:
 
     def records(self) -> Iterator[RecordInput]:
         if self.has_records:
-            for doc in self._documents():
-                for key, _, entry in doc.items:
-                    if key != "records" or not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
-                        continue
-                    path = self.root / entry["path"]
-                    digest = entry.get("sha256")
-                    if not isinstance(digest, str) or not digest:
-                        if not path.is_file():
-                            raise InputError("cannot_open", str(path), detail="listed in the manifest but missing")
-                        digest = sha256_file(path)
-                    yield RecordInput(
-                        ocid=_text(entry.get("ocid")),
-                        digest=digest,
-                        path=str(path),
-                        url=entry["path"],
-                        agency=_text(entry.get("agency")),
-                    )
-                return
+            root = str(self.root) + os.sep  # strings, not Paths: 100,000 of them each night
+            for entry in self._entries():
+                if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+                    continue
+                path = root + entry["path"]
+                digest = entry.get("sha256")
+                if not isinstance(digest, str) or not digest:
+                    if not os.path.isfile(path):
+                        raise InputError("cannot_open", path, detail="listed in the manifest but missing")
+                    digest = sha256_file(path)
+                yield RecordInput(
+                    ocid=_text(entry.get("ocid")),
+                    digest=digest,
+                    path=path,
+                    url=entry["path"],
+                    agency=_text(entry.get("agency")),
+                )
+            return
         if (self.root / BULK_RECORDS).is_file():
             yield from RecordsFile(self.root / BULK_RECORDS).records()
             return
