@@ -7,6 +7,11 @@ nightly run reads and renders only the records whose hash changed, and rewrites 
 agency's page only when the facts it shows changed (each page's inputs are hashed too). A change of
 the templates, the styles, the texts or the options makes the next run rebuild everything.
 
+Memory does not grow with the publication: records are read one at a time; the other pages are made
+in one pass over the summaries in the search's order (the most recent first), which writes the search
+index as it goes, and the rows of the suppliers' pages wait in a temporary table of that SQLite file
+until each supplier's page is made in turn.
+
 Jinja2 renders the templates: it compiles them to Python once, which renders the 100,000 pages of a
 large publication in minutes (``benchmarks/site.py``), and escapes every value by default.
 """
@@ -476,7 +481,7 @@ def _aggregate_pages(
         "winners": _Group(),
     }
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    latest: list[tuple[str, str, dict]] = []
+    latest: list[dict] = []
     count = 0
     db = state.db
     # What a supplier's page lists, one row per process it took part in, kept in a temporary table
