@@ -88,3 +88,57 @@ def sample_site(sample_records, tmp_path_factory) -> Path:
     result = build_site(sample_records, out, jobs=1)
     assert result.exit_code == 0, result.input_errors
     return out
+
+
+#: The nights of the publications the site is built from (Mexico City's time, as cdmx publish dates them).
+SITE_NIGHTS = ("2024-10-16T02:00:00-06:00", "2024-10-17T02:00:00-06:00")
+
+
+def publish_samples(folder: Path, night: str = SITE_NIGHTS[0]) -> Path:
+    """The bundled samples published as the README's command does (``samples/publicacion.yaml``: the
+    output and its store beside the copy of ``samples/``); the publication directory (a symbolic link to
+    the night's build, as ``cdmx publish`` leaves it)."""
+    from ocds_cdmx import publish
+
+    samples = folder / "samples"
+    if not samples.is_dir():
+        shutil.copytree(ROOT / "samples", samples, ignore=shutil.ignore_patterns("*.py"))
+    result = publish(samples / "publicacion.yaml", night=night, jobs=1, schema_dir=str(OCDS), offline=True)
+    assert result.exit_code == 0, result
+    return folder / "publicacion"
+
+
+def published_records(publication: Path) -> list[dict]:
+    """Every record of a publication, read from its record files (not with the site's code)."""
+    records = []
+    for path in sorted((publication / "records").glob("*.json")):
+        (record,) = json.loads(path.read_text(encoding="utf-8"))["records"]
+        records.append(record)
+    return records
+
+
+@pytest.fixture(scope="session")
+def sample_publication(tmp_path_factory) -> Path:
+    return publish_samples(tmp_path_factory.mktemp("publicacion"))
+
+
+@pytest.fixture(scope="session")
+def publication_site(sample_publication) -> Path:
+    from ocds_cdmx import build_site
+
+    out = sample_publication.parent / "sitio"
+    result = build_site(sample_publication, out, jobs=1)
+    assert result.exit_code == 0, result.input_errors
+    return out
+
+
+@pytest.fixture(params=["records", "publication"])
+def built(request) -> tuple[Path, list[dict]]:
+    """A site and the records it was built from: from ``cdmx merge --versioned``'s file, and from a
+    real ``cdmx publish`` of the same samples."""
+    from .site_expect import load_records
+
+    if request.param == "records":
+        return request.getfixturevalue("sample_site"), load_records(request.getfixturevalue("sample_records"))
+    publication = request.getfixturevalue("sample_publication")
+    return request.getfixturevalue("publication_site"), published_records(publication)

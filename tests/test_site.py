@@ -21,10 +21,9 @@ from ocds_cdmx.site import formats, searchindex
 from ocds_cdmx.site.build import STATE, agency_path, process_path, supplier_path
 from ocds_cdmx.site.publication import PublicationDir
 
-from .conftest import ROOT
+from .conftest import ROOT, published_records
 from .site_expect import (
     amounts,
-    load_records,
     main_day,
     money_text,
     numbers,
@@ -90,11 +89,13 @@ def test_a_big_word_prefix_is_split_into_longer_ones():
 # --- Pages of the samples ----------------------------------------------------------------------------
 
 
-def test_every_page_is_there_and_links_resolve(sample_site, sample_records):
-    records = load_records(sample_records)
+def test_every_page_is_there_and_links_resolve(built):
+    sample_site, records = built
+    published = (sample_site.parent / "publicacion").is_dir()
     for record in records:
         assert (sample_site / process_path(record["ocid"])).is_file()
-        assert (sample_site / process_path(record["ocid"])).with_suffix(".json").is_file()
+        # The site writes a record only when the publication has no file for it.
+        assert (sample_site / process_path(record["ocid"])).with_suffix(".json").is_file() != published
         assert (sample_site / agency_path(record["compiledRelease"]["buyer"]["id"])).is_file()
         for rfc in participants(record):
             assert (sample_site / supplier_path(rfc)).is_file()
@@ -112,8 +113,8 @@ def test_every_page_is_there_and_links_resolve(sample_site, sample_records):
         assert "https://cdn" not in html and "fonts.googleapis" not in html
 
 
-def test_the_home_page_adds_up_the_records(sample_site, sample_records):
-    records = load_records(sample_records)
+def test_the_home_page_adds_up_the_records(built):
+    sample_site, records = built
     html = read(sample_site, "index.html")
     assert numbers(html, "total-processes")[0][0] == len(records)
     total = sum((amounts(r["compiledRelease"]).get("MXN", Decimal(0)) for r in records), Decimal(0))
@@ -137,8 +138,9 @@ def test_the_home_page_adds_up_the_records(sample_site, sample_records):
     assert len(records) == 14 and "Contrataciones Abiertas" in html
 
 
-def test_a_process_page_shows_its_timeline_and_amounts(sample_site, sample_records):
-    for record in load_records(sample_records):
+def test_a_process_page_shows_its_timeline_and_amounts(built):
+    sample_site, records = built
+    for record in records:
         c = record["compiledRelease"]
         html = read(sample_site, process_path(record["ocid"]))
         shown = numbers(html, "process-amount")
@@ -171,16 +173,17 @@ def test_a_process_page_shows_its_timeline_and_amounts(sample_site, sample_recor
         assert "changes cannot be shown" not in html
 
 
-def test_what_a_release_changed_is_shown(sample_site, sample_records):
-    record = load_records(sample_records)[0]
+def test_what_a_release_changed_is_shown(built):
+    sample_site, records = built
+    record = min(records, key=lambda r: r["ocid"])
     html = read(sample_site, process_path(record["ocid"]))
     first = html[html.index('class="release"') :]
     first = first[: first.index("</li>")]
     assert '<tbody class="new">' in first and "planning / budget / amount / amount" in first
 
 
-def test_a_supplier_page_adds_up_its_processes(sample_site, sample_records):
-    records = load_records(sample_records)
+def test_a_supplier_page_adds_up_its_processes(built):
+    sample_site, records = built
     for rfc in set().union(*(participants(r) for r in records)):
         html = read(sample_site, supplier_path(rfc))
         mine = [r for r in records if rfc in participants(r)]
@@ -195,8 +198,8 @@ def test_a_supplier_page_adds_up_its_processes(sample_site, sample_records):
         assert {r["ocid"] for r in mine} == {line.split('"')[1] for line in rows.split("data-ocid=")[1:]}
 
 
-def test_an_agency_page_has_its_totals_and_coverage(sample_site, sample_records):
-    records = load_records(sample_records)
+def test_an_agency_page_has_its_totals_and_coverage(built):
+    sample_site, records = built
     for key in {r["compiledRelease"]["buyer"]["id"] for r in records}:
         mine = [r for r in records if r["compiledRelease"]["buyer"]["id"] == key]
         html = read(sample_site, agency_path(key))
@@ -294,62 +297,172 @@ def test_new_templates_rebuild_everything(sample_records, tmp_path, monkeypatch)
     assert build_site(sample_records, site, jobs=1).process_pages == 14
 
 
-# --- A publication directory ---------------------------------------------------------------------------
+# --- A publication directory (what cdmx publish writes) ---------------------------------------------
 
 
-def make_publication(records_file: Path, folder: Path) -> Path:
-    """A folder laid out as issue 11 describes what ``cdmx publish`` writes (as guessed in publication.py)."""
-    records = json.loads(records_file.read_text(encoding="utf-8"))
-    files = []
-    for record in records["records"]:
-        path = f"records/{formats.escape_name(record['ocid'])}.json"
-        package = {k: v for k, v in records.items() if k != "records"} | {"records": [record]}
-        data = json.dumps(package, ensure_ascii=False).encode()
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / path).write_bytes(data)
-        files.append(
-            {"path": path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "ocid": record["ocid"]}
-        )
-    (folder / "descargas").mkdir()
-    (folder / "descargas" / "contratos-2024.csv.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
-    data = (folder / "descargas" / "contratos-2024.csv.zip").read_bytes()
-    files.append(
-        {"path": "descargas/contratos-2024.csv.zip", "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-         "count": 14, "year": "2024", "firstDate": "2024-01-31", "lastDate": "2024-10-15"}
-    )  # fmt: skip
-    manifest = {
-        "publisher": records["publisher"],
-        "license": "https://datos.cdmx.gob.mx/licencia",
-        "versions": {"toolkit": "0.1.0", "ocds": "1.1"},
-        "agencies": {"SAF": {"name": "Secretaría de Administración y Finanzas"}},
-        "changes": {"SAF": {"new": 8, "updated": 0, "unchanged": 0, "failed": 0}},
-        "files": files,
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    return folder
+def _manifest(publication: Path) -> dict:
+    return json.loads((publication / "manifest.json").read_text(encoding="utf-8"))
 
 
-def test_a_publication_directory_is_read_through_its_manifest(sample_records, tmp_path):
-    publication = make_publication(sample_records, tmp_path / "publicacion")
+def _row(html: str, path: str) -> str:
+    row = html[html.index(f'<tr data-path="{path}"') :]
+    return row[: row.index("</tr>")]
+
+
+def test_the_downloads_page_lists_every_file_of_the_manifest(publication_site, sample_publication):
+    manifest = _manifest(sample_publication)
+    html = read(publication_site, "descargas.html")
+    table = html[html.index('id="downloads"') :]
+    rows = table.count("<tr data-path=")
+    assert rows == len(manifest["files"]) + 1  # and the manifest itself; never the records (one per process)
+    assert "records/" not in table
+    for entry in [*manifest["files"], {"path": "manifest.json"}]:
+        row = _row(table, entry["path"])
+        target = sample_publication / entry["path"]
+        size = entry.get("size", target.stat().st_size)
+        digest = entry.get("sha256", hashlib.sha256(target.read_bytes()).hexdigest())
+        assert f'<data value="{size}">' in row and f'<code class="hash">{digest}</code>' in row
+        # The link reaches the file through the publication's name (a link cdmx publish switches nightly).
+        href = row.split('href="', 1)[1].split('"', 1)[0]
+        assert href == "../publicacion/" + entry["path"]
+        assert (publication_site / href).is_file()
+        if "count" in entry:
+            assert f'<data value="{entry["count"]}">' in row
+        for sheet, count in entry.get("sheets", {}).items():
+            assert f'{sheet} (<data value="{count}">' in row
+        if entry.get("night"):
+            assert formats.day(entry["night"]) in row
+        if entry.get("agency"):
+            assert manifest["agencies"][entry["agency"]]["name"] in row
+        if entry.get("first_date"):
+            assert formats.day(entry["first_date"]) in row and formats.day(entry["last_date"]) in row
+    manifest_row = _row(table, "manifest.json")
+    assert hashlib.sha256((sample_publication / "manifest.json").read_bytes()).hexdigest() in manifest_row
+    kinds = {entry["kind"] for entry in manifest["files"]}
+    assert kinds == {"release-package", "bulk-releases", "bulk-compiled-releases", "bulk-records",
+                     "download-csv", "download-xlsx", "feed"}  # fmt: skip
+    assert 'data-kind="other"' not in table
+
+
+def test_a_process_page_links_its_published_record(publication_site, sample_publication):
+    manifest = _manifest(sample_publication)
+    assert len(manifest["records"]) == 14
+    for entry in manifest["records"]:
+        page = publication_site / process_path(entry["ocid"])
+        html = page.read_text(encoding="utf-8")
+        href = html.split("download>")[0].rsplit('href="', 1)[1].split('"')[0]
+        assert href == "../../../publicacion/" + entry["path"]
+        assert (page.parent / href).is_file()
+        assert not page.with_suffix(".json").exists()
+
+
+def test_each_agency_shows_its_publication_and_the_night(publication_site, sample_publication):
+    manifest = _manifest(sample_publication)
+    home = read(publication_site, "index.html")
+    changes = home[home.index('id="night-changes"') :]
+    changes = changes[: changes.index("</ul>")]
+    for key, agency in manifest["agencies"].items():
+        last = agency["last_publication"]
+        item = changes[changes.index(f'data-agency="{key}"') :]
+        item = item[: item.index("</li>")]
+        assert agency["name"] in item and formats.day(last["night"]) in item
+        expected = f"{last['new']} nuevos, {last['updated']} actualizados, {last['unchanged']} sin cambios"
+        assert expected in item
+        # The agency's page: its buyer's page, with what the publication says of it.
+        href = item.split('href="', 1)[1].split('"', 1)[0]
+        html = read(publication_site, href)
+        assert f'data-source="{key}"' in html
+        assert numbers(html, "publication-releases")[0][0] == agency["releases"]
+        assert numbers(html, "agency-processes")[0][0] == agency["processes"]
+        feed = html.split(f'{agency["feed"]}"', 1)[0].rsplit('href="', 1)[1] + agency["feed"]
+        assert (publication_site / href).parent.joinpath(feed).resolve() == (
+            sample_publication / agency["feed"]
+        ).resolve()
+
+
+def test_a_second_night_rewrites_only_what_changed(tmp_path):
+    from openpyxl import load_workbook
+
+    from .conftest import SITE_NIGHTS, publish_samples
+
+    publication = publish_samples(tmp_path)
     site = tmp_path / "sitio"
-    result = build_site(publication, site, jobs=2)
-    assert result.exit_code == 0 and result.processes == 14, result.input_errors
-    record = load_records(sample_records)[0]
-    page = site / process_path(record["ocid"])
-    html = page.read_text(encoding="utf-8")
-    # The record's download is the publication's own file, reached from the page by a relative path.
-    href = html.split("download>")[0].rsplit('href="', 1)[1].split('"')[0]
-    assert (page.parent / href).resolve() == (
-        publication / "records" / f"{formats.escape_name(record['ocid'])}.json"
-    ).resolve()
-    assert not page.with_suffix(".json").exists()
-    downloads = read(site, "descargas.html")
-    assert "descargas/contratos-2024.csv.zip" in downloads and "records/" not in downloads.split('id="downloads"')[1]
-    assert "8 nuevos" in read(site, "index.html")
+    first = build_site(publication, site, jobs=1)
+    assert first.exit_code == 0 and first.full and first.process_pages == 14
+    before = _mtimes(site)
+    records = {r["ocid"]: r for r in published_records(publication)}
 
-    # An unchanged manifest: not one record file is read again (a damaged one goes unnoticed).
-    (publication / "records" / f"{formats.escape_name(record['ocid'])}.json").write_text("not json")
-    assert build_site(publication, site, jobs=1).process_pages == 0
+    # The next night, the finance office corrects one contract's amount in its workbook.
+    book_path = tmp_path / "samples" / "A121Fr30B_2024T3.xlsx"
+    book = load_workbook(book_path)
+    sheet = book["Reporte de Formatos"]
+    labels = [c.value for c in sheet[7]]
+    column = labels.index("Monto total del contrato con impuestos incluidos (expresado en pesos mexicanos)") + 1
+    sheet.cell(row=8, column=column).value = 1999999.5
+    book.save(book_path)
+    publish_samples(tmp_path, SITE_NIGHTS[1])
+    after_records = {r["ocid"]: r for r in published_records(publication)}
+    changed = [o for o in after_records if after_records[o] != records[o]]
+    assert len(changed) == 1
+    (ocid,) = changed
+    record = after_records[ocid]
+
+    night = build_site(publication, site, jobs=1)
+    assert night.exit_code == 0 and not night.full
+    assert night.process_pages == 1 and night.agency_pages == 1
+    assert night.supplier_pages == len(participants(record))
+    after = _mtimes(site)
+    rewritten = {p for p in after if after[p] != before.get(p)}
+    pages = {
+        p for p in rewritten if p.endswith(".html") and p.startswith(("procesos/", "proveedores/", "dependencias/"))
+    }
+    assert pages == {
+        process_path(ocid),
+        *(supplier_path(r) for r in participants(record)),
+        agency_path(record["compiledRelease"]["buyer"]["id"]),
+    }
+    html = read(site, process_path(ocid))
+    assert numbers(html, "process-amount")[0][0] == amounts(record["compiledRelease"])["MXN"]
+    home = read(site, "index.html")
+    assert "0 nuevos, 1 actualizados, 7 sin cambios" in home
+    total = sum((amounts(r["compiledRelease"]).get("MXN", Decimal(0)) for r in after_records.values()), Decimal(0))
+    assert numbers(home, "total-amount")[0][0] == total
+    downloads = read(site, "descargas.html")
+    assert all(e["sha256"] in downloads for e in _manifest(publication)["files"])
+
+    # The same publication again: not one record file is opened (a damaged one goes unnoticed).
+    other = next(o for o in after_records if o != ocid)
+    entry = next(e for e in _manifest(publication)["records"] if e["ocid"] == other)
+    damaged = publication / entry["path"]
+    damaged.unlink()  # a hard link shared with the earlier build: replaced, not written through
+    damaged.write_text("not json", encoding="utf-8")
+    again = build_site(publication, site, jobs=1)
+    assert again.exit_code == 0 and (again.process_pages, again.supplier_pages, again.agency_pages) == (0, 0, 0)
+
+
+def test_a_manifest_formatted_otherwise_reads_the_same(sample_publication, tmp_path):
+    copy = tmp_path / "copia"
+    shutil.copytree(sample_publication.resolve(), copy)
+    manifest = _manifest(copy)
+    expected = [(e["ocid"], e["sha256"], e["agency"]) for e in manifest["records"]]
+    fast = PublicationDir(copy)
+    assert fast.records_at is not None  # as cdmx publish writes it: one record entry per line
+    assert [(r.ocid, r.digest, r.agency) for r in fast.records()] == expected
+    for text in (json.dumps(manifest, indent=2, ensure_ascii=False), json.dumps(manifest)):
+        (copy / "manifest.json").write_text(text, encoding="utf-8")
+        other = PublicationDir(copy)
+        assert [(r.ocid, r.digest, r.agency) for r in other.records()] == expected
+        assert [d.path for d in other.downloads()] == [d.path for d in fast.downloads()]
+        assert other.info.changes == fast.info.changes and other.info.agencies == fast.info.agencies
+
+
+def test_the_command_builds_a_publication(sample_publication, tmp_path):
+    result = CliRunner().invoke(
+        main, ["site", str(sample_publication), "-o", str(tmp_path / "sitio"), "--lang", "es", "--jobs", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "14 procesos" in result.output
+    assert (tmp_path / "sitio" / "index.html").is_file()
 
 
 def test_the_layout_is_known_in_one_place():

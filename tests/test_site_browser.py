@@ -22,7 +22,7 @@ from ocds_cdmx import build_site
 from ocds_cdmx.site.build import process_path, supplier_path
 
 from . import site_browser
-from .conftest import OCDS, ROOT
+from .conftest import OCDS, ROOT, published_records
 from .site_expect import amounts, load_records, main_day, money_text, participants, winners
 
 SHOTS = ROOT / "tests" / "screenshots"
@@ -34,6 +34,20 @@ _why = site_browser.missing() or (None if site_browser.AXE.is_file() else f"no a
 if _why and os.environ.get("CI"):
     raise RuntimeError(f"the browser tests must run in CI: {_why}")
 pytestmark = pytest.mark.skipif(bool(_why), reason=_why or "")
+
+
+@pytest.fixture(scope="module")
+def sample_site(publication_site):
+    """The site as the README's commands build it: from a real ``cdmx publish`` of the samples."""
+    return publication_site
+
+
+@pytest.fixture(scope="module")
+def sample_records(sample_publication, tmp_path_factory):
+    """Its records, read from the publication's record files, in one record package."""
+    path = tmp_path_factory.mktemp("published") / "records.json"
+    path.write_text(json.dumps({"records": published_records(sample_publication)}), encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,11 @@ nightly run reads and renders only the records whose hash changed, and rewrites 
 agency's page only when the facts it shows changed (each page's inputs are hashed too). A change of
 the templates, the styles, the texts or the options makes the next run rebuild everything.
 
+Memory does not grow with the publication: records are read one at a time; the other pages are made
+in one pass over the summaries in the search's order (the most recent first), which writes the search
+index as it goes, and the rows of the suppliers' pages wait in a temporary table of that SQLite file
+until each supplier's page is made in turn.
+
 Jinja2 renders the templates: it compiles them to Python once, which renders the 100,000 pages of a
 large publication in minutes (``benchmarks/site.py``), and escapes every value by default.
 """
@@ -15,10 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
 import time
+import urllib.parse
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,7 +41,7 @@ from ..core.results import Result
 from ..io.output import write_bytes_atomic as _write_private
 from ..io.workers import WorkerPool, default_jobs
 from . import formats, model, texts
-from .searchindex import Doc, build_index
+from .searchindex import Doc, IndexBuilder
 from .sources import RecordInput, Source, open_source
 
 PACKAGE = Path(__file__).resolve().parent
@@ -107,6 +114,14 @@ def agency_path(key: str) -> str:
     return f"dependencias/{formats.escape_name(key)}.html"
 
 
+def data_href(data_base: str | None, root: str, path: str) -> str:
+    """The link from a page (``root`` is its way back to the site's root) to a file of the publication:
+    its path is URL-encoded (a record's file name may hold ``%``), after ``data_base`` (a URL, or a
+    path relative to the site's root)."""
+    href = (data_base or "") + urllib.parse.quote(path, safe="/-._~")
+    return href if href.startswith(("http://", "https://", "/")) else root + href
+
+
 def _environment() -> Any:
     import jinja2
 
@@ -139,6 +154,7 @@ class Renderer:
     def __init__(self, site: dict) -> None:
         self.env = _environment()
         self.site = site
+        self.env.globals["data_href"] = lambda root, path: data_href(site.get("data_base"), root, path)
 
     def render(self, template: str, path: str, **context: Any) -> bytes:
         html = self.env.get_template(template).render(root=relative_root(path), path=path, site=self.site, **context)
@@ -188,12 +204,13 @@ def render_process(task: RecordInput) -> tuple[str, str, str, dict] | CdmxError:
             record_href = Path(path).with_suffix(".json").name
             write_bytes_atomic(out / Path(path).with_suffix(".json"), text.encode("utf-8"))
         else:
-            record_href = _worker["data_base"] + task.url if _worker["data_base"] is not None else task.url
-            if not record_href.startswith(("http://", "https://", "/")):
-                record_href = relative_root(path) + record_href
+            record_href = data_href(_worker["data_base"], relative_root(path), task.url)
         html = _worker["renderer"].render("process.html", path, p=view, record_href=record_href)
         write_bytes_atomic(out / path, html)
-        return ocid, task.digest, path, model.summary(record)
+        summary = model.summary(record)
+        if task.agency:  # the agency that publishes it (its feed, its nights), as the publication names it
+            summary["source"] = task.agency
+        return ocid, task.digest, path, summary
     except CdmxError as e:
         return e
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:  # a record the model cannot read
@@ -361,7 +378,9 @@ def build_site(
     if options.data_url:
         data_base: str | None = options.data_url.rstrip("/") + "/"
     else:
-        rel = os.path.relpath(src.root.resolve(), out.resolve()).replace(os.sep, "/")
+        # Not resolved: a publication that is a symbolic link (cdmx publish switches it every night)
+        # is linked to through its name, not through tonight's build.
+        rel = os.path.relpath(os.path.abspath(src.root), os.path.abspath(out)).replace(os.sep, "/")
         data_base = "" if rel == "." else rel + "/"
     site = {
         "title": options.title,
@@ -449,8 +468,8 @@ def _aggregate_pages(
     renderer = Renderer(site)
     writer = _Writer(out, state)
     agencies_named = dict(src.info.agencies)
+    details = getattr(src.info, "agency_details", {})
 
-    suppliers: dict[str, list] = defaultdict(list)
     supplier_names: dict[str, Counter] = defaultdict(Counter)
     agencies: dict[str, dict] = {}
     home = {
@@ -462,10 +481,26 @@ def _aggregate_pages(
         "winners": _Group(),
     }
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    docs: list[Doc] = []
-    latest: list[tuple[str, str, dict]] = []
+    latest: list[dict] = []
     count = 0
-    for ocid, page, text in state.db.execute("SELECT ocid, page, summary FROM process ORDER BY ocid"):
+    db = state.db
+    # What a supplier's page lists, one row per process it took part in, kept in a temporary table
+    # (on disk) until every process is read: 100,000 processes are some 400,000 such rows.
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS part (supplier TEXT, row TEXT)")
+    db.execute("DELETE FROM part")
+    parts: list[tuple[str, str]] = []
+    # The processes come in the search's order (the most recent first), so the index is written as
+    # they come; its filters' values are known first.
+    agency_keys = [k for (k,) in db.execute("SELECT DISTINCT json_extract(summary, '$.agency') FROM process")]
+    years = [y for (y,) in db.execute("SELECT DISTINCT json_extract(summary, '$.year') FROM process")]
+    index = IndexBuilder(agency_keys, years, {}, site["built"])
+    index_written = [0]
+
+    def other_index(name: str, content: bytes) -> None:
+        index_written[0] += writer.write(f"indice/{name}", content)
+
+    query = "SELECT ocid, page, summary FROM process ORDER BY json_extract(summary, '$.day') DESC, ocid DESC"
+    for ocid, page, text in db.execute(query):
         s = json.loads(text)
         count += 1
         agency = s["agency"]
@@ -479,6 +514,7 @@ def _aggregate_pages(
             a = agencies[agency] = {
                 "key": agency,
                 "name": name,
+                "first": ocid,
                 "count": 0,
                 "amounts": defaultdict(Decimal),
                 "year": _Group(),
@@ -487,7 +523,10 @@ def _aggregate_pages(
                 "suppliers": _Group(),
                 "coverage": Counter(),
                 "latest": [],
+                "sources": Counter(),
             }
+        elif ocid < a["first"]:  # an agency is named as its first process (by OCID) names it
+            a["first"], a["name"] = ocid, name
         a["count"] += 1
         for currency, value in amounts.items():
             a["amounts"][currency] += Decimal(value)
@@ -495,6 +534,8 @@ def _aggregate_pages(
         a["method"].add(s["method"], mxn)
         a["category"].add(s["category"], mxn)
         a["coverage"].update(s["coverage"])
+        if s.get("source"):
+            a["sources"][s["source"]] += 1
         row = {
             "ocid": ocid,
             "href": page,
@@ -507,12 +548,10 @@ def _aggregate_pages(
             "stage": s["stage"],
             "amounts": _money_rows({k: Decimal(v) for k, v in amounts.items()}),
         }
-        a["latest"].append((s["day"], ocid, row))
-        if len(a["latest"]) > 4 * AGENCY_LATEST:
-            a["latest"] = sorted(a["latest"], reverse=True)[:AGENCY_LATEST]
-        latest.append((s["day"], ocid, row))
-        if len(latest) > 4 * LATEST:
-            latest = sorted(latest, reverse=True)[:LATEST]
+        if len(a["latest"]) < AGENCY_LATEST:  # the most recent come first
+            a["latest"].append(row)
+        if len(latest) < LATEST:
+            latest.append(row)
         home["agency"].add(agency, mxn)
         home["method"].add(s["method"], mxn)
         home["category"].add(s["category"], mxn)
@@ -525,44 +564,50 @@ def _aggregate_pages(
         for key, entry in s["suppliers"].items():
             supplier_names[key][entry["name"]] += 1
             won = _mxn(entry["amounts"])
-            suppliers[key].append(
-                {
-                    **row,
-                    "won": entry["won"],
-                    "credited": _money_rows({k: Decimal(v) for k, v in entry["amounts"].items()}),
-                    "mxn": str(won),
-                    "year": s["year"] or "—",
-                }
-            )
+            supplier_row = {
+                **row,
+                "won": entry["won"],
+                "credited": _money_rows({k: Decimal(v) for k, v in entry["amounts"].items()}),
+                "mxn": str(won),
+                "year": s["year"] or "—",
+            }
+            parts.append((key, json.dumps(supplier_row, ensure_ascii=False, separators=(",", ":"))))
             if entry["won"]:
                 a["suppliers"].add(key, won)
                 home["winners"].add(key, won)
                 winners.append((entry["name"], key, relative_root("") + supplier_path(key)))
+        if len(parts) >= 5000:
+            db.executemany("INSERT INTO part VALUES (?, ?)", parts)
+            parts.clear()
         amount_text = " + ".join(formats.amount(Decimal(v), c) for c, v in sorted(amounts.items()))
-        docs.append(
-            Doc(
-                ocid=ocid,
-                href=page,
-                title=s["title"],
-                agency=agency,
-                day=s["day"],
-                year=s["year"],
-                method=s["method"],
-                category=s["category"],
-                stage=s["stage"],
-                amount=float(mxn) if "MXN" in amounts else None,
-                amount_text=amount_text,
-                suppliers=winners,
-                tokens=s["tokens"],
-            )
+        doc = Doc(
+            ocid=ocid,
+            href=page,
+            title=s["title"],
+            agency=agency,
+            day=s["day"],
+            year=s["year"],
+            method=s["method"],
+            category=s["category"],
+            stage=s["stage"],
+            amount=float(mxn) if "MXN" in amounts else None,
+            amount_text=amount_text,
+            suppliers=winners,
+            tokens=s["tokens"],
         )
+        for name_, content in index.add(doc):
+            other_index(name_, content)
+    db.executemany("INSERT INTO part VALUES (?, ?)", parts)
+    parts.clear()
 
     def name_of(key: str) -> str:
         names = supplier_names.get(key)
         return names.most_common(1)[0][0] if names else key
 
-    # Suppliers' pages: one per RFC, rewritten when its rows changed.
-    for key, rows in suppliers.items():
+    # Suppliers' pages: one per RFC, rewritten when its rows changed; one supplier's rows in memory.
+    rows_by_supplier = db.execute("SELECT supplier, row FROM part ORDER BY supplier")
+    for key, group in itertools.groupby(rows_by_supplier, key=lambda r: r[0]):
+        rows = [json.loads(text) for _, text in group]
         rows.sort(key=lambda r: (r["day"], r["ocid"]), reverse=True)
         path = supplier_path(key)
         by_agency, by_year = _Group(), _Group()
@@ -599,12 +644,21 @@ def _aggregate_pages(
         }
         if writer.write(path, lambda c=context, p=path: renderer.render("supplier.html", p, **c), _hash(context)):
             result.supplier_pages += 1
-    result.suppliers = len(suppliers)
+    db.execute("DELETE FROM part")
+    result.suppliers = len(supplier_names)
     writer.remove_stale("proveedores/")
 
     agency_rows = []
+    #: The publication's agency key → the page of the agency (the buyer) most of its processes are of.
+    source_pages: dict[str, str] = {}
     for key, a in sorted(agencies.items(), key=lambda kv: kv[1]["name"]):
         path = agency_path(key)
+        publication = None
+        if a["sources"]:
+            source = a["sources"].most_common(1)[0][0]
+            source_pages.setdefault(source, path)
+            if source in details:
+                publication = {"key": source, **details[source]}
         coverage = [
             {
                 "field": field_key,
@@ -629,7 +683,8 @@ def _aggregate_pages(
             "coverage_mean": sum(c["share"] for c in coverage) / len(coverage),
             "top_suppliers": [{**r, "name": name_of(r["key"])} for r in a["suppliers"].rows(limit=20)],
             "supplier_count": len(a["suppliers"].count),
-            "latest": [r for _, _, r in sorted(a["latest"], reverse=True)[:AGENCY_LATEST]],
+            "latest": a["latest"],
+            "publication": publication,
         }
         agency_rows.append({**context["agency"], "coverage": context["coverage_mean"], "href": path})
         if writer.write(path, lambda c=context, p=path: renderer.render("agency.html", p, **c), _hash(context)):
@@ -644,7 +699,7 @@ def _aggregate_pages(
         "count": count,
         "totals": _money_rows(totals),
         "total_mxn": str(total_mxn),
-        "supplier_count": len(suppliers),
+        "supplier_count": len(supplier_names),
         "agency_count": len(agencies),
         "by_agency": [
             {**r, "name": agencies[r["key"]]["name"], "href": agency_path(r["key"])} for r in home["agency"].rows()
@@ -663,9 +718,12 @@ def _aggregate_pages(
         },
         "competitive_share": formats.percent(competitive.amount["competitive"], total_mxn),
         "competitive_count_share": formats.percent(competitive.count["competitive"], count),
-        "latest": [r for _, _, r in sorted(latest, reverse=True)[:LATEST]],
+        "latest": latest,
         "top_suppliers": [{**r, "name": name_of(r["key"])} for r in home["winners"].rows(limit=10)],
-        "changes": src.info.changes,
+        "changes": {
+            k: {**c, "name": c.get("name") or agencies_named.get(k) or k, "href": source_pages.get(k, "")}
+            for k, c in src.info.changes.items()
+        },
     }
     other = 0
     other += writer.write("index.html", renderer.render("home.html", "index.html", h=home_context))
@@ -674,20 +732,22 @@ def _aggregate_pages(
     )
     search_context = {
         "agencies": sorted(((k, a["name"]) for k, a in agencies.items()), key=lambda kv: kv[1]),
-        "years": sorted({d.year for d in docs if d.year}, reverse=True),
+        "years": sorted({y for y in years if y}, reverse=True),
     }
     other += writer.write("buscar.html", renderer.render("search.html", "buscar.html", **search_context))
-    downloads = sorted(src.downloads(), key=lambda d: (d.kind, d.path))
+    # For people first (spreadsheets), then for programs (the bulk files, each night's packages).
+    order = ("xlsx", "csv", "compiled", "records", "bulk-releases", "releases", "feed", "manifest")
+    downloads = sorted(src.downloads(), key=lambda d: (order.index(d.kind) if d.kind in order else len(order), d.path))
     other += writer.write(
         "descargas.html", renderer.render("downloads.html", "descargas.html", downloads=downloads, count=count)
     )
     other += writer.write("acerca.html", renderer.render("about.html", "acerca.html", count=count))
 
-    # The search index, in result order (most recent first).
-    docs.sort(key=lambda d: (d.day, d.ocid), reverse=True)
-    built = site["built"]
-    for name, content in build_index(docs, {k: a["name"] for k, a in agencies.items()}, built).items():
-        other += writer.write(f"indice/{name}", content)
+    # The rest of the search index: what needs every process.
+    index.agencies = {k: a["name"] for k, a in agencies.items()}
+    for name, content in index.finish():
+        other_index(name, content)
+    other += index_written[0]
     writer.remove_stale("indice/")
 
     # Styles, scripts and the texts the scripts write.

@@ -19,10 +19,13 @@ order of results.
 
 from __future__ import annotations
 
+import array
 import base64
 import json
+import math
 import struct
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from . import formats
@@ -52,7 +55,7 @@ def _b36(n: int) -> str:
     return "".join(reversed(out))
 
 
-def postings(ids: list[int]) -> str:
+def postings(ids: Iterable[int]) -> str:
     """Ascending ids as base-36 deltas: ``[3, 5, 40]`` → ``"3,2,z"``."""
     previous = 0
     out = []
@@ -86,118 +89,153 @@ class Doc:
     tokens: list[str] = field(default_factory=list)
 
 
+class IndexBuilder:
+    """The index built as the processes come, in result order, one at a time: what it holds is the
+    columns (a few bytes a process), each word's postings (4 bytes a process that has it) and the
+    result file being filled, so that 100,000 processes are indexed in little memory. :meth:`add`
+    and :meth:`finish` yield the files (path under ``indice/`` → content) as they are complete."""
+
+    def __init__(self, agency_keys: Iterable[str], years: Iterable[int], agencies: dict[str, str], built: str) -> None:
+        self.agency_keys = sorted(agency_keys)
+        self.agency_index = {k: i for i, k in enumerate(self.agency_keys)}
+        self.years = sorted(y for y in years if y)
+        self.year_index = {y: i for i, y in enumerate(self.years)}
+        self.method_index = {m: i for i, m in enumerate(METHODS)}
+        self.category_index = {c: i for i, c in enumerate(CATEGORIES)}
+        self.stage_index = {s: i for i, s in enumerate(STAGES)}
+        self.agencies = agencies
+        self.built = built
+        self.wide = len(self.agency_keys) > 255
+        self.agency_col = array.array("H" if self.wide else "B")
+        self.year_col = bytearray()
+        self.method_col = bytearray()
+        self.category_col = bytearray()
+        self.stage_col = bytearray()
+        self.amounts = array.array("d")
+        self.words: dict[str, array.array] = {}
+        self.rows: list[list] = []
+        self.n = 0
+        self.priced = 0
+
+    def add(self, d: Doc) -> Iterator[tuple[str, bytes]]:
+        """Index the next process (processes come in result order)."""
+        i = self.n
+        self.n += 1
+        a = self.agency_index[d.agency]
+        method = self.method_index.get(d.method, len(METHODS) - 1)
+        category = self.category_index.get(d.category, len(CATEGORIES) - 1)
+        stage = self.stage_index.get(d.stage, 0)
+        self.agency_col.append(a)
+        self.year_col.append(self.year_index.get(d.year, 255))
+        self.method_col.append(method)
+        self.category_col.append(category)
+        self.stage_col.append(stage)
+        self.amounts.append(d.amount if d.amount is not None else math.nan)
+        self.priced += d.amount is not None
+        for token in d.tokens:
+            ids = self.words.get(token)
+            if ids is None:
+                # One copy of each word (a process's words are its own strings otherwise).
+                ids = self.words[sys.intern(token)] = array.array("I")
+            ids.append(i)
+        self.rows.append(
+            [d.ocid, d.href, d.title[:200], a, formats.day(d.day), d.amount_text, method, stage,
+             [list(s) for s in d.suppliers[:3]], category]
+        )  # fmt: skip
+        if len(self.rows) == CHUNK:
+            yield from self._chunk()
+
+    def _chunk(self) -> Iterator[tuple[str, bytes]]:
+        number = (self.n - 1) // CHUNK
+        yield f"d/{number}.js", _js("docs", number, self.rows)
+        self.rows = []
+
+    def finish(self) -> Iterator[tuple[str, bytes]]:
+        """The files that need every process: the columns, the words, the metadata."""
+        if self.rows:
+            yield from self._chunk()
+        n, amounts = self.n, self.amounts
+        # The order by amount, computed here once, so that sorting 100,000 results is a pass, not a sort.
+        by_amount = sorted(
+            range(n), key=lambda i: (math.isnan(amounts[i]), -(0.0 if math.isnan(amounts[i]) else amounts[i]), i)
+        )
+        if self.wide:
+            agency_bytes = struct.pack(f"<{n}H", *self.agency_col)
+        else:
+            agency_bytes = self.agency_col.tobytes()
+        columns = {
+            "byamount": (struct.pack(f"<{n}I", *by_amount), "u32"),
+            "agency": (agency_bytes, "u16" if self.wide else "u8"),
+            "year": (bytes(self.year_col), "u8"),
+            "method": (bytes(self.method_col), "u8"),
+            "category": (bytes(self.category_col), "u8"),
+            "stage": (bytes(self.stage_col), "u8"),
+            "amount": (struct.pack(f"<{n}d", *amounts), "f64"),
+        }
+        del by_amount
+        for name, (data, _) in columns.items():
+            yield f"c-{name}.js", _js("column", name, base64.b64encode(data).decode("ascii"))
+
+        # Words by prefix; a prefix whose file is too big is split into longer prefixes (its words as
+        # long as the prefix itself stay in its own file). Postings are encoded one prefix at a time.
+        words = self.words
+        split: list[str] = []
+        shards: list[str] = []
+        files: list[tuple[str, bytes]] = []
+
+        def place(prefix: str, tokens: list[str], encoded: dict[str, str]) -> None:
+            size = sum(len(t) + len(encoded[t]) + 6 for t in tokens)
+            if size > SHARD_LIMIT and len(prefix) < MAX_PREFIX and any(len(t) > len(prefix) for t in tokens):
+                split.append(prefix)
+                own = [t for t in tokens if len(t) == len(prefix)]
+                longer: dict[str, list[str]] = {}
+                for t in tokens:
+                    if len(t) > len(prefix):
+                        longer.setdefault(t[: len(prefix) + 1], []).append(t)
+                write(prefix, own, encoded)  # even empty: the search looks for the file of a split prefix
+                for sub, group in sorted(longer.items()):
+                    place(sub, group, encoded)
+            else:
+                write(prefix, tokens, encoded)
+
+        def write(prefix: str, tokens: list[str], encoded: dict[str, str]) -> None:
+            tokens = sorted(tokens)
+            shards.append(prefix)
+            files.append((f"t/{shard_name(prefix)}.js", _js("shard", prefix, tokens, [encoded[t] for t in tokens])))
+
+        by_prefix: dict[str, list[str]] = {}
+        for token in words:
+            by_prefix.setdefault(token[:2], []).append(token)
+        for prefix, tokens in sorted(by_prefix.items()):
+            place(prefix, tokens, {t: postings(words[t]) for t in tokens})
+            yield from files
+            files.clear()
+
+        meta = {
+            "n": n,
+            "priced": self.priced,
+            "chunk": CHUNK,
+            "agencies": [[k, self.agencies.get(k, k)] for k in self.agency_keys],
+            "years": self.years,
+            "methods": list(METHODS),
+            "categories": list(CATEGORIES),
+            "stages": list(STAGES),
+            "columns": {name: kind for name, (_, kind) in columns.items()},
+            "split": sorted(split),
+            #: Every prefix that has a file: a word whose prefix is not here is in no process.
+            "shards": sorted(shards),
+            "stopwords": sorted(STOPWORDS),
+            "built": self.built,
+        }
+        yield "meta.js", _js("meta", meta)
+
+
 def build_index(docs: Iterable[Doc], agencies: dict[str, str], built: str) -> dict[str, bytes]:
     """Every file of the index (path under ``indice/`` → content), for ``docs`` in result order."""
     docs = list(docs)
-    n = len(docs)
-    agency_keys = sorted({d.agency for d in docs})
-    agency_index = {k: i for i, k in enumerate(agency_keys)}
-    years = sorted({d.year for d in docs if d.year})
-    year_index = {y: i for i, y in enumerate(years)}
-    method_index = {m: i for i, m in enumerate(METHODS)}
-    category_index = {c: i for i, c in enumerate(CATEGORIES)}
-    stage_index = {s: i for i, s in enumerate(STAGES)}
+    builder = IndexBuilder({d.agency for d in docs}, {d.year for d in docs}, agencies, built)
     files: dict[str, bytes] = {}
-
-    wide = len(agency_keys) > 255
-    agency_col = bytearray()
-    year_col = bytearray(n)
-    method_col = bytearray(n)
-    category_col = bytearray(n)
-    stage_col = bytearray(n)
-    amounts = bytearray()
-    words: dict[str, list[int]] = {}
-    for i, d in enumerate(docs):
-        a = agency_index[d.agency]
-        agency_col += struct.pack("<H", a) if wide else bytes((a,))
-        year_col[i] = year_index.get(d.year, 255)
-        method_col[i] = method_index.get(d.method, len(METHODS) - 1)
-        category_col[i] = category_index.get(d.category, len(CATEGORIES) - 1)
-        stage_col[i] = stage_index.get(d.stage, 0)
-        amounts += struct.pack("<d", d.amount if d.amount is not None else float("nan"))
-        for token in d.tokens:
-            words.setdefault(token, []).append(i)
-
-    # The order by amount, computed here once, so that sorting 100,000 results is a pass, not a sort.
-    by_amount = sorted(range(n), key=lambda i: (docs[i].amount is None, -(docs[i].amount or 0.0), i))
-    columns = {
-        "byamount": (struct.pack(f"<{n}I", *by_amount), "u32"),
-        "agency": (bytes(agency_col), "u16" if wide else "u8"),
-        "year": (bytes(year_col), "u8"),
-        "method": (bytes(method_col), "u8"),
-        "category": (bytes(category_col), "u8"),
-        "stage": (bytes(stage_col), "u8"),
-        "amount": (bytes(amounts), "f64"),
-    }
-    for name, (data, _) in columns.items():
-        files[f"c-{name}.js"] = _js("column", name, base64.b64encode(data).decode("ascii"))
-
-    # Words by prefix; a prefix whose file is too big is split into longer prefixes (its words as
-    # long as the prefix itself stay in its own file).
-    encoded = {w: postings(ids) for w, ids in words.items()}
-    split: list[str] = []
-
-    def place(prefix: str, tokens: list[str]) -> None:
-        size = sum(len(t) + len(encoded[t]) + 6 for t in tokens)
-        if size > SHARD_LIMIT and len(prefix) < MAX_PREFIX and any(len(t) > len(prefix) for t in tokens):
-            split.append(prefix)
-            own = [t for t in tokens if len(t) == len(prefix)]
-            longer: dict[str, list[str]] = {}
-            for t in tokens:
-                if len(t) > len(prefix):
-                    longer.setdefault(t[: len(prefix) + 1], []).append(t)
-            write(prefix, own)  # even empty: the search looks for the file of a split prefix
-            for sub, group in sorted(longer.items()):
-                place(sub, group)
-        else:
-            write(prefix, tokens)
-
-    shards: list[str] = []
-
-    def write(prefix: str, tokens: list[str]) -> None:
-        tokens = sorted(tokens)
-        shards.append(prefix)
-        files[f"t/{shard_name(prefix)}.js"] = _js("shard", prefix, tokens, [encoded[t] for t in tokens])
-
-    by_prefix: dict[str, list[str]] = {}
-    for token in encoded:
-        by_prefix.setdefault(token[:2], []).append(token)
-    for prefix, tokens in sorted(by_prefix.items()):
-        place(prefix, tokens)
-
-    for start in range(0, n, CHUNK):
-        rows = [
-            [
-                d.ocid,
-                d.href,
-                d.title[:200],
-                agency_index[d.agency],
-                formats.day(d.day),
-                d.amount_text,
-                method_index.get(d.method, len(METHODS) - 1),
-                stage_index.get(d.stage, 0),
-                [list(s) for s in d.suppliers[:3]],
-                category_index.get(d.category, len(CATEGORIES) - 1),
-            ]
-            for d in docs[start : start + CHUNK]
-        ]
-        files[f"d/{start // CHUNK}.js"] = _js("docs", start // CHUNK, rows)
-
-    meta = {
-        "n": n,
-        "priced": sum(1 for d in docs if d.amount is not None),
-        "chunk": CHUNK,
-        "agencies": [[k, agencies.get(k, k)] for k in agency_keys],
-        "years": years,
-        "methods": list(METHODS),
-        "categories": list(CATEGORIES),
-        "stages": list(STAGES),
-        "columns": {name: kind for name, (_, kind) in columns.items()},
-        "split": sorted(split),
-        #: Every prefix that has a file: a word whose prefix is not here is in no process.
-        "shards": sorted(shards),
-        "stopwords": sorted(STOPWORDS),
-        "built": built,
-    }
-    files["meta.js"] = _js("meta", meta)
+    for d in docs:
+        files.update(builder.add(d))
+    files.update(builder.finish())
     return files

@@ -4,8 +4,8 @@ A :class:`Source` gives the records (each with a content hash, so that a nightly
 processes whose record did not change), what is known of the publication (publisher, licence, the
 night's changes) and the files people can download, with their metadata. Two sources exist:
 :class:`RecordsFile` (a record package or JSON Lines of records, as ``cdmx merge --versioned``
-writes) and :class:`~ocds_cdmx.site.publication.PublicationDir` (what ``cdmx publish`` writes), whose
-guess of the directory layout lives in that one module. :func:`open_source` chooses.
+writes) and :class:`~ocds_cdmx.site.publication.PublicationDir` (what ``cdmx publish`` writes, read
+through its manifest; the layout is known in that one module). :func:`open_source` chooses.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ class RecordInput:
     path: str | None = None
     #: Where the record is published, relative to the publication's root (None: the site writes it).
     url: str | None = None
+    #: The publishing agency's key, when the publication says (``cdmx publish``'s configuration).
+    agency: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,8 @@ class Download:
     sha256: str
     #: When it was written (ISO 8601), if known.
     modified: str = ""
-    #: ``records``, ``record``, ``releases``, ``compiled``, ``csv``, ``xlsx``, ``feed``, ``manifest``, ``other``.
+    #: ``records``, ``releases`` (one night's package), ``bulk-releases``, ``compiled``, ``csv``, ``xlsx``,
+    #: ``feed``, ``manifest``, ``other``.
     kind: str = "other"
     #: What it holds, in the publication's words (counts, date range, agency, year, format).
     count: int | None = None
@@ -55,6 +58,9 @@ class Download:
     last_date: str = ""
     agency: str = ""
     year: str = ""
+    #: The tables of a spreadsheet download and their rows: ``(("procesos", 14), …)``.
+    sheets: tuple[tuple[str, int], ...] = ()
+    media_type: str = ""
 
 
 @dataclass(slots=True)
@@ -72,6 +78,9 @@ class PublicationInfo:
     #: The last night's changes per agency: key → {"new": n, "updated": n, "unchanged": n, "failed": n}.
     changes: dict[str, dict] = field(default_factory=dict)
     night: str = ""
+    #: Agency key → what the publication says of it: name, processes, releases, first_date,
+    #: last_date, feed (a path of the publication), changes (its entry of ``changes``).
+    agency_details: dict[str, dict] = field(default_factory=dict)
 
 
 class Source(Protocol):
