@@ -91,6 +91,8 @@ class ConvertResult(Result):
     releases: int = 0
     ocids: int = 0
     validation: Any = None
+    #: The package's statistics, per process (``validation.statistics`` when it was validated).
+    statistics: Any = None
     output: str | None = None
     written: bool = False
     #: The mapping used (a bundled name or a file) and the layout found in the workbook.
