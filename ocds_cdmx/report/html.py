@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from .. import __version__
 from ..core.findings import ERROR, INFO, WARNING, Findings
-from ..core.ocds import COVERAGE_FIELDS, COVERAGE_STAGES
+from ..core.ocds import COVERAGE_FIELDS, COVERAGE_STAGES, TAG_STAGE
 from .messages import N_, finding_text, input_error_text, ntr, text, tr
 
 if TYPE_CHECKING:
@@ -371,7 +371,7 @@ def _sections(
 def chart_series(stats: dict[str, Any]) -> dict[str, Any]:
     """The charts' series, from the statistics: the amounts awarded in the currency most awarded, by
     procedure type (largest first) and by month (in order; awards of no known month left out), and the
-    releases of each stage (most first)."""
+    releases of each stage (most first; as many in the order of the stages)."""
     amounts = stats.get("award_amounts") or {}
     currency = max(amounts, key=lambda c: (amounts[c], c)) if amounts else None
 
@@ -385,7 +385,7 @@ def chart_series(stats: dict[str, Any]) -> dict[str, Any]:
         "currency": currency,
         "by_method": dict(sorted(by_method.items(), key=lambda kv: (-kv[1], kv[0]))),
         "by_month": {k: v for k, v in sorted(by_month.items()) if k},
-        "by_stage": dict(sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_stage": dict(sorted(tags.items(), key=lambda kv: (-kv[1], TAG_STAGE.get(kv[0], len(TAG_STAGE)), kv[0]))),
     }
 
 
