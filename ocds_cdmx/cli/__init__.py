@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from .common import CdmxGroup, LazyText
 from .convert import convert_command
 from .mappings import mappings_group
 from .merge import merge_command
@@ -18,8 +19,8 @@ from .template import template_command
 from .validate import validate_command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="cdmx")
+@click.group(cls=CdmxGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cdmx", message=LazyText("%(prog)s, version %(version)s"))
 def main() -> None:
     """Publish and check Mexico City's procurement data as OCDS 1.1.
 

@@ -117,7 +117,7 @@ def convert_command(
         fields["max_locations"] = 0
     if report_fmt == "html" and report_file is None:
         raise click.UsageError(text("report_file_needed", lang))
-    options = ConvertOptions(validate_output=not no_validate, **fields)
+    options = ConvertOptions(validate_output=not no_validate, lang=lang, **fields)
     source = sources[0] if len(sources) == 1 else list(sources)
     with ProgressLine("convert", report_fmt == "text" and report_file is None) as line:
         result = convert(source, mapping, output, options, progress=line.count)

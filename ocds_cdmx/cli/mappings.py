@@ -8,8 +8,8 @@ import click
 
 from ..conversion.mapping import bundled, check_file, load
 from ..core.errors import MappingError, SchemaError
-from ..report.messages import input_error_text, problem_text, text
-from .common import lang_option, language, schema_options
+from ..report.messages import N_, input_error_text, problem_text, text
+from .common import current_language, lang_option, language, say, schema_options
 
 
 @click.group("mappings")
@@ -24,7 +24,10 @@ def mappings_list() -> None:
         try:
             title = load(name).data.get("title", "")
         except MappingError as e:
-            title = f"(invalid: {e})"
+            title = say(
+                N_("(invalid: {problems})"),
+                problems="; ".join(problem_text(m, current_language()) for _, m in e.problems),
+            )
         click.echo(f"{name:<32} {title}")
 
 

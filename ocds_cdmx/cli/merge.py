@@ -9,6 +9,7 @@ import click
 from ..core.options import MergeOptions
 from ..merging import merge
 from ..report.jsonreport import write_merge_json
+from ..report.messages import N_
 from ..report.text import write_merge_text
 from .common import (
     ENCODING_HELP,
@@ -18,7 +19,9 @@ from .common import (
     max_locations_option,
     report_console,
     report_option,
+    say,
     schema_options,
+    update_lock,
 )
 
 PUBLISHER_FIELDS = ("name", "scheme", "uid", "uri")
@@ -29,7 +32,8 @@ def _overrides(values: tuple[str, ...]) -> dict[tuple[str, ...], str]:
     for override in values:
         path, _, strategy = override.partition("=")
         if strategy not in ("append", "by-position") or not path:
-            raise click.BadParameter(f"{override!r}: expected PATH=append or PATH=by-position", param_hint="--override")
+            message = say(N_("{override!r}: expected PATH=append or PATH=by-position"), override=override)
+            raise click.BadParameter(message, param_hint="--override")
         overrides[tuple(p for p in path.replace(".", "/").split("/") if p)] = strategy
     return overrides
 
@@ -114,7 +118,7 @@ def merge_command(
     options = MergeOptions(
         publisher=publisher or None, upgrade=not no_upgrade, rule_overrides=_overrides(overrides), **fields
     )
-    with ProgressLine("merge", report_fmt == "text") as line:
+    with update_lock(output if existing else None), ProgressLine("merge", report_fmt == "text") as line:
         result = merge(list(sources), output, options, existing=existing, progress=line.phase)
     if report_fmt == "json":
         write_merge_json(result, lang, sys.stderr)

@@ -8,9 +8,23 @@ import click
 
 from ..core.errors import CdmxError
 from ..io.jsonin import iter_documents
-from ..report.messages import input_error_text
+from ..report.messages import N_, input_error_text
 from ..schema import TAGS, SchemaStore, fetch
-from .common import lang_option, language, schema_options
+from .common import lang_option, language, say, schema_options
+
+#: Where a schema file is read from, as the store says (``SchemaStore`` origins) and as people read it.
+ORIGINS = {
+    "option": N_("option"),
+    "environment": N_("environment"),
+    "cache": N_("cache"),
+    "downloaded": N_("downloaded"),
+    "missing": N_("missing"),
+    "extension": N_("extension"),
+}
+
+
+def _origin(origin: str) -> str:
+    return say(ORIGINS[origin]) if origin in ORIGINS else origin
 
 
 @click.group("schema")
@@ -45,10 +59,10 @@ def schema_fetch(versions, extensions, packages, schema_dir, offline, lang) -> N
     store = SchemaStore(schema_dir, offline=offline)
     missing = 0
     for located in fetch(store, list(versions), urls):
-        where = located.path if located.path else f"MISSING ({located.url})"
-        click.echo(f"{located.origin:<12} {located.name}  {where}")
+        where = located.path if located.path else say(N_("MISSING ({url})"), url=located.url)
+        click.echo(f"{_origin(located.origin):<12} {located.name}  {where}")
         missing += located.path is None
-    click.echo(f"cache: {store.cache}")
+    click.echo(say(N_("cache: {path}"), path=store.cache))
     if missing:
         sys.exit(1)
 
@@ -61,8 +75,9 @@ def schema_fetch(versions, extensions, packages, schema_dir, offline, lang) -> N
 def schema_where(versions, schema_dir, offline) -> None:
     """Tell where each schema file is read from (option, environment, cache or missing), without downloading."""
     store = SchemaStore(schema_dir, offline=True)
-    click.echo("search order: " + ", ".join(f"{origin}={path}" for origin, path in store.dirs))
+    order = ", ".join(f"{_origin(origin)}={path}" for origin, path in store.dirs)
+    click.echo(say(N_("search order: {order}"), order=order))
     for item in fetch(store, list(versions)):
-        click.echo(f"{item.origin:<12} {item.name}  {item.path or item.url}")
+        click.echo(f"{_origin(item.origin):<12} {item.name}  {item.path or item.url}")
     for url, entry in sorted(store.extension_index().items()):
-        click.echo(f"{'extension':<12} {url}  {entry['_root']}/{entry['folder']}")
+        click.echo(f"{_origin('extension'):<12} {url}  {entry['_root']}/{entry['folder']}")

@@ -11,7 +11,15 @@ import click
 from ..core.options import SiteOptions
 from ..report.messages import input_error_text, text
 from ..site import build_site
-from .common import ENCODING_HELP, ProgressLine, lang_option, language, report_console, report_option
+from .common import (
+    ENCODING_HELP,
+    ProgressLine,
+    lang_option,
+    language,
+    report_console,
+    report_option,
+    update_lock,
+)
 
 
 @click.command("site")
@@ -48,7 +56,7 @@ def site_command(publication: str, output: str, report_fmt: str, lang: str | Non
     """
     lang = language(lang)
     options = SiteOptions(**fields)
-    with ProgressLine("site", report_fmt == "text") as line:
+    with update_lock(output), ProgressLine("site", report_fmt == "text") as line:
         result = build_site(publication, output, options, progress=line.phase)
     if report_fmt == "json":
         body = {

@@ -24,6 +24,8 @@ import jsonschema
 import yaml
 
 from ..core.errors import MappingError, Problem
+from ..core.texts import Text
+from ..report.messages import N_
 from ..schema.walk import field_nodes, types_of
 from .values import TYPES
 
@@ -59,6 +61,37 @@ _LineLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _cache: dict[tuple, tuple[dict, dict[str, int]]] = {}
 
 
+#: What a mapping may expand to, aliases followed: its nodes and its depth. The bundled ones have a few
+#: hundred nodes and a depth below 10; "billion laughs" has a billion nodes, a recursive alias no end.
+MAX_YAML_NODES = 100_000
+MAX_YAML_DEPTH = 64
+
+
+def check_yaml_size(node: yaml.Node, source: str) -> None:
+    """A :class:`MappingError` when the YAML document, its aliases expanded, has more than
+    :data:`MAX_YAML_NODES` nodes or is deeper than :data:`MAX_YAML_DEPTH` (a recursive alias is)."""
+    stack = [(node, 1)]
+    count = 0
+    while stack:
+        current, depth = stack.pop()
+        count += 1
+        if count > MAX_YAML_NODES or depth > MAX_YAML_DEPTH:
+            line = current.start_mark.line + 1 if current.start_mark else None
+            problem = (
+                Text(N_("refused: the YAML has more than {count} values once its aliases are expanded"),
+                     count=f"{MAX_YAML_NODES:,}")
+                if count > MAX_YAML_NODES
+                else Text(N_("refused: the YAML is nested more than {depth} levels deep (a recursive alias?)"),
+                          depth=MAX_YAML_DEPTH)
+            )  # fmt: skip
+            raise MappingError(source=source, problems=[(line, problem)])
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                stack += [(key_node, depth + 1), (value_node, depth + 1)]
+        elif isinstance(current, yaml.SequenceNode):
+            stack += [(item, depth + 1) for item in current.value]
+
+
 def _compose_lines(node: yaml.Node, prefix: str, lines: dict[str, int]) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -85,7 +118,17 @@ def resolve_path(name: str | os.PathLike, relative_to: Path | None = None) -> Pa
     if former is not None:
         return former
     raise MappingError(
-        source=str(name), problems=[(None, f"mapping file not found: {name} (bundled: {', '.join(bundled())})")]
+        source=str(name),
+        problems=[
+            (
+                None,
+                Text(
+                    N_("mapping file not found: {name} (bundled: {bundled})"),
+                    name=str(name),
+                    bundled=", ".join(bundled()),
+                ),
+            )
+        ],
     )
 
 
@@ -119,18 +162,24 @@ def _read(path: Path) -> tuple[dict, dict[str, int]]:
         loader = _LineLoader(text)
         try:
             node = loader.get_single_node()
+            if node is not None:
+                check_yaml_size(node, str(path))
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
     except (OSError, UnicodeDecodeError) as e:
-        raise MappingError(source=str(path), problems=[(None, f"cannot read: {e}")]) from None
+        raise MappingError(source=str(path), problems=[(None, Text(N_("cannot read: {detail}"), detail=e))]) from None
+    except ValueError as e:  # an integer of more digits than Python converts (4,300)
+        raise MappingError(
+            source=str(path), problems=[(None, Text(N_("a value cannot be read: {detail}"), detail=e))]
+        ) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise MappingError(
-            source=str(path), problems=[(mark.line + 1 if mark else None, f"invalid YAML: {e}")]
+            source=str(path), problems=[(mark.line + 1 if mark else None, Text(N_("invalid YAML: {detail}"), detail=e))]
         ) from None
     if not isinstance(data, dict):
-        raise MappingError(source=str(path), problems=[(1, "a mapping file is a YAML mapping (key: value)")])
+        raise MappingError(source=str(path), problems=[(1, Text(N_("a mapping file is a YAML mapping (key: value)")))])
     lines: dict[str, int] = {}
     if node is not None:
         _compose_lines(node, "", lines)
@@ -158,7 +207,7 @@ def load(name: str | os.PathLike, _seen: tuple = (), *, checked: bool = True) ->
     only read, for :func:`check_file` to report every problem at once)."""
     path = resolve_path(name)
     if path.resolve() in _seen:
-        raise MappingError(source=str(path), problems=[(None, "the mapping extends itself")])
+        raise MappingError(source=str(path), problems=[(None, Text(N_("the mapping extends itself")))])
     data, lines = _read(path)
     own = {k: v for k, v in data.items() if k != "extends"}
     agency_part: dict = {}
@@ -281,7 +330,7 @@ def check(mapping: Mapping) -> list[tuple[int | None, str]]:
                     f"check_unknown_{kind}", english + (f" Did you mean `{near}`?" if near else ""), where=where,
                     value=str(extra), choices=_choices(allowed, 40), closest=near)))  # fmt: skip
             continue
-        problems.append((mapping.line(*keys), f"{'.'.join(keys) or '(top)'}: {error.message}"))
+        problems.append((mapping.line(*keys), _schema_problem(error, ".".join(keys) or Text(N_("(top)")))))
     data = mapping.data
     if data.get("mode") == "ocds-paths" or not isinstance(data.get("columns"), dict):
         return problems
@@ -392,6 +441,27 @@ def _references(mapping: Mapping, problems: list) -> None:
                 f"template `{ocid}` does not make the main one's (`{main_ocid}`), so its rows would be processes "
                 f"of their own. Use `{main_ocid}` with this sheet's columns.",
                 where=where, sheet=sheet["name"], template=ocid, main=main_ocid)))  # fmt: skip
+
+
+def _schema_problem(error: jsonschema.ValidationError, where: str) -> Text:
+    """A mapping schema error in words a translator can translate (jsonschema's own are English)."""
+    value = json.dumps(error.instance, ensure_ascii=False, default=str)
+    value = value if len(value) <= 60 else value[:59] + "…"
+    rule, expected = error.validator, error.validator_value
+    if rule == "required":
+        missing = [k for k in expected if isinstance(error.instance, dict) and k not in error.instance]
+        return Text(N_("{where}: the key {key} is missing"), where=where, key=", ".join(missing))
+    if rule == "type":
+        kinds = "/".join(expected) if isinstance(expected, list) else expected
+        return Text(N_("{where}: {value} is not of type {expected}"), where=where, value=value, expected=kinds)
+    if rule in ("enum", "const"):
+        allowed = ", ".join(json.dumps(v, ensure_ascii=False) for v in (expected if rule == "enum" else [expected]))
+        return Text(N_("{where}: {value} is not one of {allowed}"), where=where, value=value, allowed=allowed)
+    if rule == "pattern":
+        return Text(N_("{where}: {value} does not match {pattern}"), where=where, value=value, pattern=expected)
+    if rule in ("minItems", "minLength", "minProperties"):
+        return Text(N_("{where}: {value} is too short (at least {limit})"), where=where, value=value, limit=expected)
+    return Text(N_("{where}: {value} is not allowed here ({rule})"), where=where, value=value, rule=rule)
 
 
 def _shape(template: str) -> str:

@@ -12,7 +12,6 @@ import csv
 import os
 import re
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -22,9 +21,11 @@ from typing import IO, Any
 from ..core.errors import CdmxError, ColumnsError
 from ..core.findings import Findings, Key
 from ..core.options import ConvertOptions, with_fields
-from ..io.output import AtomicFile, PackageWriter, atomic_writer, is_stdout, output_name
+from ..io.output import AtomicFile, PackageWriter, atomic_writer, is_stdout, open_output, output_name, refuse_inputs
 from ..io.scratch import KeyedStore
+from ..io.tempfiles import scratch_dir
 from ..io.workbook import Workbook
+from ..report.messages import label
 from ..schema import SchemaStore, load_profile
 from ..validation import validate
 from ..validation.stats import Statistics
@@ -71,6 +72,9 @@ def convert(
     else:
         more = []
     try:
+        refuse_inputs(output, [source, *more])
+        if options.rejects is not None:
+            refuse_inputs(options.rejects, [source, *more])
         if mapping is None and _ocds_paths(source, options):
             mapping = "ocds-template"
         loaded = mapping if isinstance(mapping, Mapping) or mapping is None else load(mapping)
@@ -104,7 +108,7 @@ def convert(
         if check in VALUE_REJECTS:
             result.rejects.append(Reject(cell.source, cell.sheet, cell.row, check, cell.column, cell.label, value))
 
-    with tempfile.TemporaryDirectory(prefix="cdmx-convert-") as scratch:
+    with scratch_dir("convert") as scratch:
         # Rows are grouped by OCID on disk, so that memory does not grow with the workbook.
         rows = KeyedStore(os.path.join(scratch, "rows.sqlite"))
         subs = KeyedStore(os.path.join(scratch, "subrows.sqlite"))
@@ -362,15 +366,14 @@ def _finish(
         if options.rejects is not None:
             with atomic_writer(options.rejects) as f:
                 rejects = csv.writer(f)
-                rejects.writerow(REJECT_COLUMNS)
+                rejects.writerow([label(column, options.lang) for column in REJECT_COLUMNS])
                 rejects.writerows([r.as_dict()[c] for c in REJECT_COLUMNS] for r in result.rejects)
         if output is None:
             return result
         if to_file:
             atomic.commit()
         else:
-            stream = sys.stdout if is_stdout(output) else output
-            with open(atomic.tmp, encoding="utf-8") as f:
+            with open(atomic.tmp, encoding="utf-8") as f, open_output(output) as stream:
                 shutil.copyfileobj(f, stream)
         result.output = output_name(output)
         result.written = True

@@ -97,6 +97,8 @@ class ConvertOptions(SchemaOptions):
     #: of every release and the publisher; ``agency_key`` (``COY``) starts its OCIDs.
     agency: str | None = None
     agency_key: str | None = None
+    #: The language of the rejects file's column titles (``es`` or ``en``).
+    lang: str = "en"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -22,9 +22,9 @@ import io
 import json
 import os
 import re
-import shutil
+import stat
 import sys
-import tempfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +80,20 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+def _finite_float(text: str) -> float:
+    # 1e400 would become infinity, which JSON cannot hold: the output would not be JSON.
+    number = float(text)
+    if number in (_INF, -_INF):
+        raise ValueError(f"the number {text[:40]} is beyond the range of a double (about 1.8e308)")
+    return number
+
+
+_INF = float("inf")
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+#: An escaped surrogate: a lone one makes a string that no UTF-8 output can hold.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+#: The bytes standard input (or a pipe) may fill the temporary directory with: $CDMX_MAX_STDIN, else 8 GiB.
+MAX_STDIN = 8 << 30
 
 
 class _Scanner:
@@ -108,8 +121,8 @@ class _Scanner:
             chunk = self.text.read(max(want, CHUNK))
         except UnicodeDecodeError as e:
             raise _encoding_error(self.source, e, self.offset + len(self.buf)) from None
-        except (OSError, EOFError, gzip.BadGzipFile) as e:
-            raise InputError("io_error", self.source, detail=str(e)) from None
+        except (OSError, EOFError, zlib.error) as e:  # a damaged gzip among them
+            raise InputError("io_error", self.source, detail=f"{type(e).__name__}: {e}") from None
         if not chunk:
             self.eof = True
             return False
@@ -144,13 +157,17 @@ class _Scanner:
                 if truncated and self.fill(len(self.buf)):
                     continue
                 raise self.syntax_error(e.msg, e.pos) from None
-            except ValueError as e:  # NaN and Infinity
+            except ValueError as e:  # NaN, Infinity, 1e400, an integer of more than 4,300 digits
+                if end_of_number(self.buf, self.pos) and self.fill(len(self.buf)):
+                    continue
                 raise self.syntax_error(str(e), self.pos) from None
             except RecursionError:
                 raise self.syntax_error("nesting too deep", self.pos) from None
             # A number that ends at the end of the buffer may continue in the next chunk.
             if end == len(self.buf) and self.fill():
                 continue
+            if _SURROGATE_ESCAPE.search(self.buf, self.pos, end) and _has_lone_surrogate(value):
+                raise self.syntax_error("a \\u escape names half of a character (a lone surrogate)", self.pos)
             self.last = (self.pos, end)
             self.pos = end
             return value
@@ -165,6 +182,11 @@ class _Scanner:
         line = self.lines + self.buf.count("\n", 0, pos) + 1
         col = pos - self.buf.rfind("\n", 0, pos)
         return line, col
+
+    def input_error(self, message_key: str, pos: int, **params: Any) -> InputError:
+        """An error about the value at ``pos``, with its line and column."""
+        line, col = self.line_col(pos)
+        return InputError(message_key, self.source, line=line, column=col, **params)
 
     def syntax_error(self, message: str, pos: int) -> InputError:
         line, col = self.line_col(pos)
@@ -182,10 +204,28 @@ class _Scanner:
         return self.offset + self.pos
 
     def skip_to(self, char_offset: int) -> None:
+        """Move forward to ``char_offset``, dropping what lies before it."""
         while self.offset + len(self.buf) <= char_offset:
+            self.pos = len(self.buf)
             if not self.fill():
                 break
         self.pos = char_offset - self.offset
+
+
+def end_of_number(buf: str, pos: int) -> bool:
+    """Whether the value at ``pos`` is a number that runs to the end of the buffer (it may go on)."""
+    return _NUMBER_TAIL.fullmatch(buf, pos) is not None
+
+
+_NUMBER_TAIL = re.compile(r"-?[0-9.eE+-]+")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _encoding_error(source: str, e: UnicodeDecodeError, approx_offset: int) -> InputError:
@@ -241,13 +281,14 @@ def open_text(path: str | os.PathLike, encoding: str | None = None) -> Iterator[
             try:
                 head = raw.read(4)
                 raw.seek(0)
-            except (OSError, EOFError) as e:
-                raise InputError("io_error", source, detail=str(e)) from None
+            except (OSError, EOFError, zlib.error) as e:
+                raise InputError("io_error", source, detail=f"{type(e).__name__}: {e}") from None
         chosen = encoding or _sniff_encoding(head)
         if chosen.replace("_", "-").lower() in ("utf-8", "utf8"):
             chosen = "utf-8-sig"  # a BOM is harmless whichever encoding was named
         try:
-            codecs.lookup(chosen)
+            if not codecs.lookup(chosen)._is_text_encoding:  # rot13, base64: codecs, not encodings
+                raise LookupError(chosen)
         except LookupError:
             raise InputError("unknown_encoding", source, encoding=chosen) from None
         text = io.TextIOWrapper(raw, encoding=chosen, errors="strict", newline="")
@@ -257,13 +298,17 @@ def open_text(path: str | os.PathLike, encoding: str | None = None) -> Iterator[
 
 
 def expand_sources(paths: list[str]) -> list[str]:
-    """Files as given, directories expanded to their JSON files (sorted), ``-`` for standard input."""
+    """Files as given, directories expanded to their JSON files (sorted), ``-`` for standard input.
+
+    A directory entry that cannot be read (a subdirectory without permission, a broken link) is an
+    :class:`InputError`, never skipped: a night's file left out would go unnoticed.
+    """
     out: list[str] = []
     for p in paths:
         if p == "-":
             out.append(p)
         elif os.path.isdir(p):
-            found = sorted(str(f) for f in Path(p).rglob("*") if f.is_file() and f.name.lower().endswith(JSON_SUFFIXES))
+            found = _walk(p)
             if not found:
                 raise InputError("empty_directory", p)
             out.extend(found)
@@ -272,26 +317,88 @@ def expand_sources(paths: list[str]) -> list[str]:
     return out
 
 
+def _walk(top: str) -> list[str]:
+    def refuse(error: OSError) -> None:
+        raise InputError("cannot_open", error.filename or top, detail=error.strerror or str(error))
+
+    found = []
+    for folder, dirs, files in os.walk(top, onerror=refuse):
+        dirs.sort()
+        for name in files:
+            path = os.path.join(folder, name)
+            if not name.lower().endswith(JSON_SUFFIXES):
+                continue
+            if not os.path.isfile(path):
+                raise InputError("cannot_open", path, detail="not a readable file (a broken link?)")
+            found.append(path)
+    return sorted(found, key=lambda f: Path(f).parts)
+
+
+def max_stdin() -> int:
+    """The most bytes a stream is spooled to the temporary directory: ``$CDMX_MAX_STDIN``, else 8 GiB."""
+    try:
+        return int(os.environ.get("CDMX_MAX_STDIN", MAX_STDIN))
+    except ValueError:
+        return MAX_STDIN
+
+
+def needs_spooling(path: str) -> bool:
+    """Whether ``path`` is a stream that can be read only once (``-``, a pipe, a FIFO, a terminal)."""
+    if path == "-":
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False  # opening it reports the problem
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
+@contextlib.contextmanager
+def spooled(path: str) -> Iterator[tuple[str, str]]:
+    """``(file to read, label)`` for a source: a stream (``-``, a pipe, a FIFO) is first copied to a
+    temporary file, up to :func:`max_stdin` bytes, so that it can be read twice like any file."""
+    if not needs_spooling(path):
+        yield path, path
+        return
+    from .tempfiles import scratch_dir
+
+    label = "<stdin>" if path == "-" else path
+    limit = max_stdin()
+    with scratch_dir("stdin") as folder:
+        name = os.path.join(folder, "stdin.json")
+        try:
+            source = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+        except OSError as e:
+            raise InputError("cannot_open", label, detail=e.strerror or str(e)) from None
+        try:
+            with open(name, "wb") as out:
+                copied = 0
+                while chunk := source.read(CHUNK):
+                    copied += len(chunk)
+                    if copied > limit:
+                        raise InputError("stdin_too_large", label, limit=limit)
+                    out.write(chunk)
+        finally:
+            if path != "-":
+                source.close()
+        yield name, label
+
+
 @contextlib.contextmanager
 def spooled_stdin() -> Iterator[str]:
     """Copy standard input to a temporary file, so that it can be read twice like any file."""
-    fd, name = tempfile.mkstemp(prefix="cdmx-stdin-", suffix=".json")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(sys.stdin.buffer, out)
+    with spooled("-") as (name, _):
         yield name
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
 
 
 def iter_documents(path: str, encoding: str | None = None, label: str | None = None) -> Iterator[Document]:
     """Yield every top-level JSON value of ``path`` as a :class:`Document`.
 
-    A document's ``items`` must be consumed before the next document is requested.
+    A document's ``items`` must be consumed before the next document is requested. Concatenated
+    packages are read in one pass each by two cursors, so memory holds one item, not the stream.
     """
     source = label or path
-    with open_text(path, encoding) as text:
+    with open_text(path, encoding) as text, _Ahead(path, encoding, source) as ahead:
         scanner = _Scanner(text, source)
         number = 0
         while True:
@@ -302,7 +409,7 @@ def iter_documents(path: str, encoding: str | None = None, label: str | None = N
                 return
             line, _ = scanner.line_col(scanner.pos)
             if c == "{":
-                doc = _object_document(scanner, path, encoding, source, number, line)
+                doc = _object_document(scanner, ahead, source, number, line)
             elif c == "[":
                 scanner.pos += 1
                 doc = Document(source, number, "array", line=line, scanner=scanner)
@@ -328,9 +435,37 @@ def _array_items(scanner: _Scanner, key: str | None) -> Iterator[tuple[str | Non
             return
 
 
-def _object_document(
-    scanner: _Scanner, path: str, encoding: str | None, source: str, number: int, line: int
-) -> Document:
+def _check_member(scanner: _Scanner, metadata: dict, seen: set, key: str, value: Any, pos: int) -> None:
+    """A package's keys once each, and not both releases and records: otherwise the data is ambiguous,
+    and reading it as it comes would drop releases without a word."""
+    if key in seen:
+        raise scanner.input_error("duplicate_key", pos, name=key)
+    seen.add(key)
+    if key in ITEM_KEYS:
+        other = ITEM_KEYS[0] if key == ITEM_KEYS[1] else ITEM_KEYS[1]
+        if other in seen and not _is_record_like(metadata):
+            raise scanner.input_error("both_item_keys", pos)
+
+
+def _is_record_like(metadata: dict) -> bool:
+    # A bare record has "releases" beside its compiledRelease; it is not a package with both arrays.
+    return "compiledRelease" in metadata or "ocid" in metadata
+
+
+def type_name(value: Any) -> str:
+    """The JSON name of a value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "object" if isinstance(value, dict) else "array"
+
+
+def _object_document(scanner: _Scanner, ahead: _Ahead, source: str, number: int, line: int) -> Document:
     start = scanner.char_offset
     scanner.pos += 1
     metadata: dict = {}
@@ -338,6 +473,7 @@ def _object_document(
 
     def members() -> Iterator[tuple[str | None, int | None, Any]]:
         first = True
+        seen: set[str] = set()
         while True:
             c = scanner.skip_ws()
             if c == "}" and first:
@@ -345,10 +481,12 @@ def _object_document(
                 break
             if c != '"':
                 raise scanner.syntax_error("expected a property name in double quotes", scanner.pos)
+            at = scanner.pos
             key = scanner.value()
             scanner.expect(":", "':' after a property name")
             if key in ITEM_KEYS and doc.item_key is None and scanner.skip_ws() == "[":
                 scanner.pos += 1
+                _check_member(scanner, metadata, seen, key, [], at)
                 doc.item_key = key
                 array = ItemArray()
                 metadata[key] = array
@@ -356,13 +494,15 @@ def _object_document(
                     array.count += 1
                     yield item
             else:
-                metadata[key] = scanner.value()
+                value = scanner.value()
+                _check_member(scanner, metadata, seen, key, value, at)
+                metadata[key] = value
             first = False
             if scanner.expect(",}", "',' or '}' after a property value") == "}":
                 break
 
     # Read up to the item array. If the keys that choose the schema (version, extensions) are not
-    # before it, read them from a second pass over the same document rather than holding the items.
+    # before it, a second cursor reads them ahead rather than holding the items.
     stream = members()
     first_item = next(stream, None)
     if doc.item_key is None:
@@ -372,8 +512,7 @@ def _object_document(
         return doc
     doc.shape = "package"
     if not ("version" in metadata and "extensions" in metadata):
-        ahead = _read_metadata_ahead(path, encoding, source, start, doc.item_key)
-        for key, value in ahead.items():
+        for key, value in ahead.metadata(start, doc.item_key).items():
             metadata.setdefault(key, value)
 
     def items() -> Iterator[tuple[str | None, int | None, Any]]:
@@ -385,24 +524,47 @@ def _object_document(
     return doc
 
 
-def _read_metadata_ahead(path: str, encoding: str | None, source: str, start: int, item_key: str) -> dict:
-    """The top-level keys of the object that starts at ``start``, its item array only counted."""
-    with open_text(path, encoding) as text:
-        scanner = _Scanner(text, source)
+class _Ahead:
+    """A second cursor over the same file that reads a package's metadata past its item array. It only
+    moves forward, so concatenated packages cost one more pass in all, not one per package."""
+
+    def __init__(self, path: str, encoding: str | None, source: str) -> None:
+        self.path = path
+        self.encoding = encoding
+        self.source = source
+        self.stack = contextlib.ExitStack()
+        self.scanner: _Scanner | None = None
+
+    def __enter__(self) -> _Ahead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stack.close()
+
+    def metadata(self, start: int, item_key: str) -> dict:
+        """The top-level keys of the object that starts at ``start``, its item array only counted."""
+        if self.scanner is None or self.scanner.char_offset > start:
+            self.stack.close()
+            text = self.stack.enter_context(open_text(self.path, self.encoding))
+            self.scanner = _Scanner(text, self.source)
+        scanner = self.scanner
         scanner.skip_to(start)
         scanner.pos += 1
         metadata: dict = {}
         if scanner.skip_ws() == "}":
+            scanner.pos += 1
             return metadata
         while True:
             scanner.skip_ws()
             key = scanner.value()
             scanner.expect(":", "':'")
-            if key == item_key and scanner.skip_ws() == "[":
+            if key == item_key and scanner.skip_ws() == "[" and key not in metadata:
                 scanner.pos += 1
+                metadata[key] = None
                 for _ in _array_items(scanner, key):
                     pass
             else:
                 metadata[key] = scanner.value()
             if scanner.expect(",}", "',' or '}'") == "}":
+                metadata.pop(item_key, None)
                 return metadata

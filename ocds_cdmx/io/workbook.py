@@ -5,17 +5,23 @@ bool, datetime, or None), formulas giving their cached values. python-calamine (
 workbook in 1.9 s where openpyxl's read-only mode takes 31.9 s (benchmarks/convert.py's workbook), so it
 reads every format. Workbooks from outside are untrusted: a file whose parts would inflate beyond reason
 is refused before it is opened, and so is one whose XML declares entities (the reader would not expand
-them, but such a file is an attack, not a report).
+them, but such a file is an attack, not a report). Both checks inflate every part of the zip (.xlsx,
+.xlsm, .ods) and count the bytes that really come out, not the sizes its headers claim, so a file that
+lies about them is refused (or found damaged) after at most :data:`MAX_UNZIPPED` bytes, read a megabyte
+at a time. CSV files are read as a stream: a line or a cell of any length costs its own size only.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import html
-import io
 import os
 import re
+import sys
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +57,8 @@ class Workbook:
         self.encoding = encoding
         self.kind = self.path.suffix.lower()
         self._book: Any = None
+        self._compacted: str | None = None
+        self._row_numbers: dict[str, list[int]] = {}  # a compacted sheet part → its rows' real numbers
         if not self.path.exists():
             raise WorkbookError("cannot_open", self.source, detail="no such file")
         if self.kind not in SPREADSHEETS:
@@ -63,19 +71,12 @@ class Workbook:
             self._book = _OdsBook(self.path, self.source)
 
     def _open_xlsx(self) -> None:
-        try:
-            with zipfile.ZipFile(self.path) as z:
-                infos = z.infolist()
-                unzipped = sum(i.file_size for i in infos)
-                zipped = max(1, sum(i.compress_size for i in infos))
-                if unzipped > MAX_UNZIPPED or (unzipped > 50 << 20 and unzipped / zipped > MAX_RATIO):
-                    raise WorkbookError("bomb", self.source, unzipped=unzipped, zipped=zipped)
-                for info in infos:
-                    if info.filename.endswith((".xml", ".rels", ".vml")):
-                        with z.open(info) as part:
-                            _refuse_entities(part.read(4096), self.source, info.filename)
-        except (zipfile.BadZipFile, OSError) as e:
-            raise WorkbookError("corrupt", self.source, detail=str(e)) from None
+        sparse = check_zip(self.path, self.source)
+        if sparse:
+            # Calamine holds a sheet as a dense grid down to its last row: 1,048,576 rows with two
+            # values would take most of a gigabyte. Its blank rows are dropped from a copy first.
+            self._compacted, self._row_numbers = _compact_sheets(self.path, sparse, self.source)
+            self.path = Path(self._compacted)
         self._open_xls()
 
     def _open_xls(self) -> None:
@@ -95,7 +96,7 @@ class Workbook:
         if self.kind not in (".xlsx", ".xlsm"):
             return {}
         found: dict[str, list[str]] = {}
-        with zipfile.ZipFile(self.path) as z:
+        with _zip_errors(self.source), zipfile.ZipFile(self.path) as z:
             names = set(z.namelist())
             sheets = _sheet_parts(z, names)
             for name, part in sheets.items():
@@ -128,7 +129,12 @@ class Workbook:
                 data = self._book.get_sheet_by_name(sheet.name).iter_rows()
             except Exception as e:
                 raise WorkbookError("corrupt", self.source, detail=f"{sheet.name}: {type(e).__name__}: {e}") from None
-            for number, row in enumerate(data, 1):
+            numbers = self._row_numbers.get(self._part(sheet.name), []) if self._row_numbers else []
+            for number, row in enumerate(_guarded_rows(data, self.source, sheet.name), 1):
+                if numbers:
+                    if number > len(numbers):
+                        return
+                    number = numbers[number - 1]
                 # calamine gives every number as a float. Excel writes whole numbers below 10^15 without
                 # a decimal point or exponent, and openpyxl reads those as int: so do we.
                 yield (
@@ -139,9 +145,17 @@ class Workbook:
                     ],
                 )
 
+    def _part(self, sheet: str) -> str:
+        with zipfile.ZipFile(self.path) as z:
+            return _sheet_parts(z, set(z.namelist())).get(sheet, "")
+
     def close(self) -> None:
         if self._book is not None and hasattr(self._book, "close"):
             self._book.close()
+        if self._compacted is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._compacted)
+            self._compacted = None
 
     def __enter__(self) -> Workbook:
         return self
@@ -154,6 +168,122 @@ def _refuse_entities(head: bytes, source: str, part: str) -> None:
     """Entity declarations (billion laughs, external entities) have no business in a spreadsheet."""
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
         raise WorkbookError("unsafe_xml", source, detail=f"{part}: DOCTYPE/ENTITY")
+
+
+class _zip_errors:
+    """Turns what a damaged zip raises (a bad CRC, a truncated stream, a bad header) into a message."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, error: BaseException | None, tb: object) -> None:
+        if error is not None and isinstance(error, zipfile.BadZipFile | zlib.error | EOFError | OSError | KeyError):
+            raise WorkbookError("corrupt", self.source, detail=f"{type(error).__name__}: {error}") from None
+
+
+def check_zip(path: str | os.PathLike, source: str, parts: tuple[str, ...] = (".xml", ".rels", ".vml")) -> list[str]:
+    """Inflate every part of a zip-based workbook, a megabyte at a time: refuse it when what really
+    comes out exceeds :data:`MAX_UNZIPPED`, or :data:`MAX_RATIO` times the file (above 50 MB); when an
+    XML part declares entities anywhere; or when it is damaged (a bad CRC: a header that lies).
+
+    Returns the .xlsx sheet parts that are mostly blank rows (see :data:`SPARSE_ROWS`)."""
+    zipped = max(1, os.path.getsize(path))
+    unzipped = 0
+    sparse = []
+    with _zip_errors(source), zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            check = info.filename.endswith(parts)
+            sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+            tail = b""
+            valued, last_row = 0, 0
+            with z.open(info) as part:
+                while chunk := part.read(1 << 20):
+                    unzipped += len(chunk)
+                    if unzipped > MAX_UNZIPPED or (unzipped > 50 << 20 and unzipped / zipped > MAX_RATIO):
+                        raise WorkbookError("bomb", source, unzipped=unzipped, zipped=zipped)
+                    if check:
+                        data = tail + chunk
+                        _refuse_entities(data, source, info.filename)
+                        if sheet:
+                            # Counted in what this chunk adds (the tail was counted with the last one).
+                            valued += sum(data.count(t) - tail.count(t) for t in (b"<v>", b"<v ", b"<is>"))
+                            rows = _ROW_NUMBER.findall(data)
+                            if rows:
+                                last_row = max(last_row, int(rows[-1]))
+                        tail = chunk[-64:]
+            if sheet and last_row > SPARSE_ROWS and last_row > 4 * valued:
+                sparse.append(info.filename)
+    return sparse
+
+
+#: A sheet whose last row is beyond this, with fewer values than a quarter of its rows, is read without
+#: its blank rows (it would otherwise cost its full grid).
+SPARSE_ROWS = 100_000
+_ROW_NUMBER = re.compile(rb'<row[^>]*? r="([0-9]+)"')
+_ROW = re.compile(rb"<row\b[^>]*?(?:/>|>.*?</row>)", re.DOTALL)
+_CELL_REF = re.compile(rb'(<c\b[^>]*? r="[A-Z]+)[0-9]+"')
+
+
+def _compact_sheets(path: Path, parts: list[str], source: str) -> tuple[str, dict[str, list[int]]]:
+    """A copy of the workbook whose ``parts`` keep only the rows that hold a value, numbered 1, 2, …;
+    and, for each part, the real number of every row kept. Streamed, a megabyte at a time."""
+    import tempfile
+
+    fd, copy = tempfile.mkstemp(prefix="cdmx-sparse-", suffix=".xlsx")
+    os.close(fd)
+    numbers: dict[str, list[int]] = {}
+    try:
+        with _zip_errors(source), zipfile.ZipFile(path) as z, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in z.infolist():
+                if info.filename not in parts:
+                    out.writestr(info, z.read(info))
+                    continue
+                kept: list[int] = []
+                with z.open(info) as part, out.open(info.filename, "w", force_zip64=True) as target:
+                    pending = b""
+                    started = False
+                    while True:
+                        chunk = part.read(1 << 20)
+                        pending += chunk
+                        if not started:
+                            at = pending.find(b"<row")
+                            if at < 0 and chunk:
+                                continue
+                            head = pending[: max(at, 0)] if at >= 0 else pending
+                            # The dimension names the full grid: left out, calamine sizes the sheet by its cells.
+                            target.write(re.sub(rb"<dimension [^>]*/>", b"", head))
+                            pending = pending[len(head) :]
+                            started = True
+                        end = 0
+                        for match in _ROW.finditer(pending):
+                            row = match.group(0)
+                            end = match.end()
+                            if b"<v" not in row and b"<is>" not in row:
+                                continue
+                            number = _ROW_NUMBER.match(row)
+                            kept.append(int(number.group(1)) if number else (kept[-1] + 1 if kept else 1))
+                            new = str(len(kept)).encode()
+                            row = _ROW_NUMBER.sub(lambda m, n=new: m.group(0).replace(m.group(1), n), row, 1)
+                            target.write(_CELL_REF.sub(lambda m, n=new: m.group(1) + n + b'"', row))
+                        pending = pending[end:]
+                        if not chunk:
+                            target.write(pending)
+                            break
+                numbers[info.filename] = kept
+    except BaseException:
+        os.unlink(copy)
+        raise
+    return copy, numbers
+
+
+def _guarded_rows(rows: Iterator, source: str, sheet: str) -> Iterator:
+    try:
+        yield from rows
+    except Exception as e:
+        raise WorkbookError("corrupt", source, detail=f"{sheet}: {type(e).__name__}: {e}") from None
 
 
 class Shown(int):
@@ -177,24 +307,39 @@ class _OdsBook:
     def __init__(self, path: Path, source: str) -> None:
         self.path = path
         self.source = source
-        try:
-            with zipfile.ZipFile(path) as z:
-                self.content = z.read("content.xml")
-        except (zipfile.BadZipFile, KeyError, OSError) as e:
-            raise WorkbookError("corrupt", source, detail=str(e)) from None
-        _refuse_entities(self.content[:4096], source, "content.xml")
-        self.names = [
-            html.unescape(n.decode("utf-8")) for n in re.findall(rb'<table:table table:name="([^"]*)"', self.content)
-        ]
+        check_zip(path, source)
+        self.names = []
+        tail = b""
+        for chunk in self._content():
+            data = tail + chunk
+            self.names += [html.unescape(n.decode("utf-8")) for n in _ODS_TABLE.findall(data)]
+            # A name cut by the chunk's end is found in the next round, with what follows it.
+            cut = data.rfind(b"<table:table ")
+            tail = data[cut:] if cut >= 0 and not _ODS_TABLE.match(data, cut) else b""
 
-    def rows(self, name: str) -> Iterator[tuple[int, list[Any]]]:
-        from xml.etree.ElementTree import XMLPullParser
+    def _content(self) -> Iterator[bytes]:
+        """content.xml, a megabyte at a time."""
+        with _zip_errors(self.source), zipfile.ZipFile(self.path) as z, z.open("content.xml") as part:
+            while chunk := part.read(1 << 20):
+                yield chunk
+
+    def _events(self) -> Iterator[tuple[str, Any]]:
+        from xml.etree.ElementTree import ParseError, XMLPullParser
 
         parser = XMLPullParser(events=("start", "end"))
-        parser.feed(self.content)
+        try:
+            for chunk in self._content():
+                parser.feed(chunk)
+                yield from parser.read_events()
+            parser.close()
+        except ParseError as e:
+            raise WorkbookError("corrupt", self.source, detail=f"content.xml: {e}") from None
+        yield from parser.read_events()
+
+    def rows(self, name: str) -> Iterator[tuple[int, list[Any]]]:
         inside, number = False, 0
         row: list[Any] = []
-        for event, element in parser.read_events():
+        for event, element in self._events():
             tag = element.tag
             if tag == f"{_TABLE}table":
                 if event == "start":
@@ -202,6 +347,8 @@ class _OdsBook:
                 elif inside:
                     return
             elif not inside:
+                if event == "end" and tag == f"{_TABLE}table-row":
+                    element.clear()
                 continue
             elif tag == f"{_TABLE}table-row" and event == "end":
                 repeat = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
@@ -239,6 +386,7 @@ def _ods_value(cell: Any) -> Any:
     return text or None
 
 
+_ODS_TABLE = re.compile(rb'<table:table table:name="([^"]*)"')
 _CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.DOTALL)
 _VALUE = re.compile(rb"<v>[^<]")
 _ELEMENT = re.compile(rb"<(?:\w+:)?(sheet|Relationship) ([^>]*)>")
@@ -267,29 +415,55 @@ def _sheet_parts(z: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
 
 
 def _csv_rows(path: Path, encoding: str | None, source: str) -> Iterator[tuple[int, list[Any]]]:
-    raw = path.read_bytes()
-    if encoding is None:
-        # UTF-8 (with or without BOM) when it decodes; else the platform's Latin-1/Windows-1252 CSVs.
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace") if _cp1252_ok(raw) else raw.decode("latin-1")
-    else:
-        try:
-            text = raw.decode(encoding)
-        except (LookupError, UnicodeDecodeError) as e:
-            raise WorkbookError("csv_encoding", source, encoding=encoding, detail=str(e)) from None
-    # The separator is the one the header uses most: the platform's downloads start with a metadata
-    # block that would mislead csv.Sniffer.
-    lines = text[:65536].splitlines()[:30]
-    delimiter = max(",;\t|", key=lambda d: max((line.count(d) for line in lines), default=0))
-    for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1):
-        yield number, [cell if cell != "" else None for cell in row]
-
-
-def _cp1252_ok(raw: bytes) -> bool:
+    chosen = encoding or _csv_encoding(path)
     try:
-        raw.decode("cp1252")
-    except UnicodeDecodeError:
-        return False
-    return True
+        if not codecs.lookup(chosen)._is_text_encoding:
+            raise LookupError(f"{chosen!r} is not a text encoding")
+    except LookupError as e:
+        raise WorkbookError("csv_encoding", source, encoding=chosen, detail=str(e)) from None
+    errors = "replace" if encoding is None and chosen == "cp1252" else "strict"
+    # A cell may be as long as the file: the csv module's limit (131,072 characters) is for the
+    # careless, and the line is held once anyway.
+    csv.field_size_limit(sys.maxsize)
+    try:
+        with open(path, encoding=chosen, errors=errors, newline="") as text:
+            # The separator is the one the header uses most: the platform's downloads start with a
+            # metadata block that would mislead csv.Sniffer.
+            head = text.read(65536)
+            lines = head.splitlines()[:30]
+            delimiter = max(",;\t|", key=lambda d: max((line.count(d) for line in lines), default=0))
+            text.seek(0)
+            for number, row in enumerate(csv.reader(text, delimiter=delimiter), 1):
+                yield number, [cell if cell != "" else None for cell in row]
+    except UnicodeDecodeError as e:
+        raise WorkbookError("csv_encoding", source, encoding=chosen, detail=str(e)) from None
+    except csv.Error as e:
+        raise WorkbookError("corrupt", source, detail=f"CSV: {e}") from None
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes; else the platform's
+    Windows-1252 CSVs, else Latin-1. Read a megabyte at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    cp1252 = codecs.getincrementaldecoder("cp1252")()
+    utf8, windows = True, True
+    with open(path, "rb") as raw:
+        while chunk := raw.read(1 << 20):
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            if windows:
+                try:
+                    cp1252.decode(chunk)
+                except UnicodeDecodeError:
+                    windows = False
+            if not utf8 and not windows:
+                break
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    return "utf-8-sig" if utf8 else "cp1252" if windows else "latin-1"

@@ -5,12 +5,18 @@ locations), never from what a forked parent happened to hold, so the pool works 
 (Windows, macOS: ``spawn``) and gives the same results. ``fork`` is used where the platform has it,
 because it starts workers faster; ``CDMX_START_METHOD`` chooses another. When processes cannot be
 started at all (a read-only ``/dev/shm``), the work runs in this process, with the same results.
+
+Workers never outlive the run: on Linux each asks the kernel to kill it when its parent dies (even by
+SIGKILL), and each leaves SIGINT and SIGTERM to the main process, which stops them (no traceback from a
+worker reaches the user).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -34,6 +40,28 @@ def start_method() -> str:
     if chosen in methods:
         return chosen
     return "fork" if sys.platform.startswith("linux") and "fork" in methods else "spawn"
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent ends (``prctl(PR_SET_PDEATHSIG)``)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+
+
+def _worker_start(parent: int, initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    # The main process handles Ctrl-C and SIGTERM (and terminates the pool); a worker just ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 class _Done:
@@ -81,9 +109,9 @@ class WorkerPool:
         if not self.local:
             try:
                 context = multiprocessing.get_context(start_method())
-                self.pool = context.Pool(self.jobs, self.initializer, self.initargs)
+                self.pool = context.Pool(self.jobs, _worker_start, (os.getpid(), self.initializer, self.initargs))
                 return
-            except (OSError, ImportError):
+            except (OSError, ImportError, PermissionError):
                 # No semaphores (a read-only /dev/shm) or no processes: work here instead.
                 self.local = True
         self.init_here()

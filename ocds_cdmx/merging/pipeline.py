@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,9 +25,10 @@ from ..core.ocds import is_record, package_key
 from ..core.options import MergeOptions, with_fields
 from ..core.results import Result
 from ..io.documents import DocumentVisitor, Items, package_items
-from ..io.jsonin import Document, expand_sources, iter_documents, spooled_stdin
-from ..io.output import PackageWriter, is_stdout, open_output, output_name
+from ..io.jsonin import Document, ItemArray, expand_sources, iter_documents, spooled, type_name
+from ..io.output import PackageWriter, is_stdout, open_output, output_name, refuse_inputs
 from ..io.scratch import RECORD, RELEASE, Row, RunWriter, iter_groups
+from ..io.tempfiles import scratch_dir
 from ..io.workers import WorkerPool, default_jobs
 from ..schema import ExtensionStatus, SchemaStore, load_profile
 from .compile import APPEND, BY_POSITION, Rules, rules_from_schema
@@ -132,6 +132,9 @@ class _Reader(DocumentVisitor):
     def package(self, metadata: dict, doc: Document, path: tuple, items: Items | None) -> None:
         source = doc.source
         key = package_key(metadata)
+        if not isinstance(metadata.get(key), list | ItemArray):
+            # Merging nothing would replace the previous records with an empty package.
+            raise InputError("items_not_array", source, name=key, found=type_name(metadata.get(key)))
         if items is None:
             items, metadata = package_items(metadata)
         version = minor_version(metadata, package=True)
@@ -343,19 +346,23 @@ def merge(
     overrides = {tuple(k): STRATEGIES.get(v, v) for k, v in (options.rule_overrides or {}).items()}
     result = MergeResult(findings=Findings(options.max_locations), strict=options.strict)
     with contextlib.ExitStack() as stack:
-        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="cdmx-merge-", dir=options.temp_dir))
+        scratch = stack.enter_context(scratch_dir("merge", options.temp_dir))
         try:
             paths = expand_sources([str(s) for s in sources])
             # The first night of a nightly update has no records yet: it merges from scratch.
             if existing is not None and os.path.exists(existing):
                 paths = [*expand_sources([str(existing)]), *paths]
+            refuse_inputs(output, paths, allowed=existing)
         except CdmxError as e:
             result.input_errors.append(e)
             return result
         tasks = []
         for run, path in enumerate(paths):
-            real = stack.enter_context(spooled_stdin()) if path == "-" else path
-            label = "<stdin>" if path == "-" else path
+            try:
+                real, label = stack.enter_context(spooled(path))
+            except CdmxError as e:
+                result.input_errors.append(e)
+                return result
             read_progress = progress if jobs <= 1 or len(paths) == 1 else None
             run_path = os.path.join(scratch, f"run-{run}.sqlite")
             tasks.append(

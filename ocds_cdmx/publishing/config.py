@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from ..conversion.mapping import BUNDLED
-from ..core.errors import ConfigError
+from ..conversion.mapping import BUNDLED, check_yaml_size
+from ..core.errors import ConfigError, MappingError
+from ..core.texts import Text
+from ..report.messages import N_
 from .store import is_postgresql
 
 #: An agency's key names its files and URLs: letters, digits, - and _.
@@ -120,98 +122,109 @@ def load(path: str | os.PathLike) -> Config:
     try:
         text = Path(path).read_text(encoding="utf-8")
         node = yaml.compose(text, Loader=_LineLoader)
+        if node is not None:
+            check_yaml_size(node, source)
         data = yaml.load(text, Loader=_LineLoader)
     except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(source=source, problems=[(None, f"cannot read: {e}")]) from None
+        raise ConfigError(source=source, problems=[(None, Text(N_("cannot read: {detail}"), detail=e))]) from None
+    except MappingError as e:  # aliases or depth beyond the limits
+        raise ConfigError(source=source, problems=e.problems) from None
+    except ValueError as e:  # an integer of more digits than Python converts
+        raise ConfigError(
+            source=source, problems=[(None, Text(N_("a value cannot be read: {detail}"), detail=e))]
+        ) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        raise ConfigError(source=source, problems=[(mark.line + 1 if mark else None, f"invalid YAML: {e}")]) from None
+        line = mark.line + 1 if mark else None
+        raise ConfigError(source=source, problems=[(line, Text(N_("invalid YAML: {detail}"), detail=e))]) from None
     lines: dict[str, int] = {}
     _lines(node, "", lines)
     problems: list[tuple[int | None, str]] = []
 
-    def problem(key: str, message: str) -> None:
-        problems.append((lines.get(key), f"{key}: {message}"))
+    def problem(key: str, message: str, **params: Any) -> None:
+        problems.append((lines.get(key), Text(N_("{key}: {problem}"), key=key, problem=Text(message, **params))))
 
     if not isinstance(data, dict):
-        raise ConfigError(source=source, problems=[(1, "the configuration is a YAML mapping (key: value)")])
+        raise ConfigError(source=source, problems=[(1, Text(N_("the configuration is a YAML mapping (key: value)")))])
     here = Path(path).resolve().parent
     for key in data:
         if key not in KEYS:
-            problem(str(key), "unknown key (a typo?)")
+            problem(str(key), N_("unknown key (a typo?)"))
     publisher = data.get("publisher")
     if not isinstance(publisher, dict) or not isinstance(publisher.get("name"), str) or not publisher["name"]:
-        problem("publisher", "needs at least a name: {name: …, uri: …, scheme: …, uid: …}")
+        problem("publisher", N_("needs at least a name: {{name: …, uri: …, scheme: …, uid: …}}"))
         publisher = {}
     else:
         extra = set(publisher) - {"name", "uri", "scheme", "uid"}
         for key in sorted(extra):
-            problem(f"publisher.{key}", "unknown key (name, uri, scheme, uid)")
+            problem(f"publisher.{key}", N_("unknown key (name, uri, scheme, uid)"))
     for key in ("license", "publicationPolicy"):
         if key in data and not _url(data[key]):
-            problem(key, "must be an http(s) URL")
+            problem(key, N_("must be an http(s) URL"))
     base_url = data.get("base_url")
     if not _url(base_url):
         problem(
-            "base_url", "the http(s) URL where the output directory is served, e.g. https://datos.cdmx.gob.mx/ocds/"
+            "base_url", N_("the http(s) URL where the output directory is served, e.g. https://datos.cdmx.gob.mx/ocds/")
         )
         base_url = "https://example.invalid/"
     elif not base_url.endswith("/"):
         base_url += "/"
     prefix = data.get("ocid_prefix")
     if not isinstance(prefix, str) or not re.fullmatch(r"ocds-[a-z0-9]{6}", prefix):
-        problem("ocid_prefix", "the registered OCID prefix, lower case, e.g. ocds-87sd3t")
+        problem("ocid_prefix", N_("the registered OCID prefix, lower case, e.g. ocds-87sd3t"))
     for key in ("output", "store"):
         if not isinstance(data.get(key), str) or not data[key].strip():
-            problem(key, "required: a path (relative to this file)" + (" or postgresql://…" if key == "store" else ""))
+            problem(key, N_("required: a path (relative to this file) or postgresql://…") if key == "store"
+                    else N_("required: a path (relative to this file)"))  # fmt: skip
     store = os.path.expandvars(data["store"]) if isinstance(data.get("store"), str) else ""
     if "$" in store:
-        problem("store", f"an environment variable is not set: {store}")
+        problem("store", N_("an environment variable is not set: {store}"), store=store)
     store = store if is_postgresql(store) or not store else str(here / store)
     output = str(here / data["output"]) if isinstance(data.get("output"), str) else ""
     timezone = data.get("timezone", "America/Mexico_City")
     try:
         ZoneInfo(str(timezone))
     except (ZoneInfoNotFoundError, ValueError):
-        problem("timezone", f"unknown time zone {timezone!r} (e.g. America/Mexico_City)")
+        problem("timezone", N_("unknown time zone {timezone!r} (e.g. America/Mexico_City)"), timezone=timezone)
     lang = data.get("lang", "es")
     if lang not in ("es", "en"):
-        problem("lang", "es or en")
+        problem("lang", N_("es or en"))
     agencies = []
     raw = data.get("agencies")
     if not isinstance(raw, list) or not raw:
-        problem("agencies", "a list of agencies: key, name, mapping, files")
+        problem("agencies", N_("a list of agencies: key, name, mapping, files"))
         raw = []
     seen: set[str] = set()
     for i, entry in enumerate(raw):
         where = f"agencies.{i}"
         if not isinstance(entry, dict):
-            problem(where, "an agency is a mapping: key, name, mapping, files")
+            problem(where, N_("an agency is a mapping: key, name, mapping, files"))
             continue
         for key in entry:
             if key not in AGENCY_KEYS:
-                problem(f"{where}.{key}", "unknown key (key, name, mapping, files)")
+                problem(f"{where}.{key}", N_("unknown key (key, name, mapping, files)"))
         key = entry.get("key")
         if not isinstance(key, str) or not AGENCY_KEY.match(key):
-            problem(f"{where}.key", "letters, digits, - and _ (it names the agency's files and URLs), e.g. SAF")
+            problem(f"{where}.key", N_("letters, digits, - and _ (it names the agency's files and URLs), e.g. SAF"))
             key = f"#{i}"
         elif key in seen:
-            problem(f"{where}.key", f"{key} is given twice")
+            problem(f"{where}.key", N_("{agency} is given twice"), agency=key)
         seen.add(key)
         name = entry.get("name")
         if not isinstance(name, str) or not name:
-            problem(f"{where}.name", "the agency's name")
+            problem(f"{where}.name", N_("the agency's name"))
             name = key
         mapping = entry.get("mapping")
         if not isinstance(mapping, str) or not mapping:
-            problem(f"{where}.mapping", "a mapping file (relative to this file) or a bundled mapping's name")
+            problem(f"{where}.mapping", N_("a mapping file (relative to this file) or a bundled mapping's name"))
             mapping = ""
         elif (here / mapping).is_file():
             mapping = str(here / mapping)
         elif not (BUNDLED / f"{mapping}.yaml").is_file() and not (BUNDLED / mapping).is_file():
             problem(
                 f"{where}.mapping",
-                f"no mapping file {mapping} (relative to this file) and no bundled mapping of that name",
+                N_("no mapping file {mapping} (relative to this file) and no bundled mapping of that name"),
+                mapping=mapping,
             )
         files = entry.get("files")
         conversions: list[tuple[str, ...]] = []
@@ -220,13 +233,13 @@ def load(path: str | os.PathLike) -> Config:
         if not isinstance(files, list) or not files:
             problem(
                 f"{where}.files",
-                "a list: globs (each file converted on its own) or lists of globs (converted together)",
+                N_("a list: globs (each file converted on its own) or lists of globs (converted together)"),
             )
             files = []
         for j, item in enumerate(files):
             patterns = [item] if isinstance(item, str) else item
             if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) and p for p in patterns):
-                problem(f"{where}.files.{j}", "a glob, or a list of globs whose files are converted together")
+                problem(f"{where}.files.{j}", N_("a glob, or a list of globs whose files are converted together"))
                 continue
             conversions.append(tuple(str(here / p) for p in patterns))
         agencies.append(Agency(key, name, mapping, tuple(conversions)))

@@ -13,10 +13,12 @@ import functools
 import gettext
 import locale
 import os
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..core.errors import CdmxError, ConfigError, MappingError
+from ..core.texts import Text
 
 LANGS = ("es", "en")
 DOMAIN = "ocds_cdmx"
@@ -47,13 +49,31 @@ def ntr(singular: str, plural: str, n: int, lang: str) -> str:
     return translations(lang).ngettext(singular, plural, n)
 
 
-def NP_(singular: str, plural: str) -> tuple[str, str]:
-    """Mark a text and its plural for the catalogs (translated by :func:`counted`)."""
-    return singular, plural
+class Plural(NamedTuple):
+    """A text with a singular and a plural form, chosen by the parameter ``count`` names."""
+
+    singular: str
+    plural: str
+    count: str = "count"
+
+
+def NP_(singular: str, plural: str, count: str = "count") -> Plural:
+    """Mark a text with its plural for the catalogs (``count``: the parameter that holds the number)."""
+    return Plural(singular, plural, count)
+
+
+def say(message: str | Plural, values: dict, lang: str) -> str:
+    """``message`` in ``lang``, in the form its count asks for, filled with ``values``."""
+    if isinstance(message, Plural):
+        n = values.get(message.count)
+        message = ntr(message.singular, message.plural, n if isinstance(n, int) else 2, lang)
+    else:
+        message = tr(message, lang)
+    return message.format_map(values if isinstance(values, _Default) else _Default(values))
 
 
 #: Counts in words, singular and plural ("1 source", "2 sources"; "1 vez", "2 veces").
-COUNTED: dict[str, tuple[str, str]] = {
+COUNTS: dict[str, Plural] = {
     "times": NP_("{count} time", "{count} times"),
     "errors": NP_("{count} error", "{count} errors"),
     "warnings": NP_("{count} warning", "{count} warnings"),
@@ -63,15 +83,15 @@ COUNTED: dict[str, tuple[str, str]] = {
 
 
 def counted(key: str, n: int, lang: str) -> str:
-    """``n`` and the word :data:`COUNTED` has for ``key``, in the form ``n`` takes in ``lang``."""
-    singular, plural = COUNTED[key]
-    return ntr(singular, plural, n, lang).format(count=n)
+    """``n`` and the word :data:`COUNTS` has for ``key``, in the form ``n`` takes in ``lang``."""
+    noun = COUNTS[key]
+    return ntr(noun.singular, noun.plural, n, lang).format(count=n)
 
 
 # check (or "schema:<type>") → (title, advice), in English; the Spanish is in the catalog
 # (locale/es/LC_MESSAGES/ocds_cdmx.po). Titles and advice are str.format templates over the finding's
 # parameters and ``field``. N_ marks a text for extraction without translating it here.
-FINDINGS: dict[str, tuple[str, str]] = {
+FINDINGS: dict[str, tuple[str | Plural, str | Plural]] = {
     "schema:required": (
         N_("'{field}' is missing but required"),
         N_("Add the field '{field}': the OCDS schema requires it."),
@@ -122,7 +142,11 @@ FINDINGS: dict[str, tuple[str, str]] = {
     ),
     "schema:minItems": (
         N_("'{field}' is an empty list"),
-        N_("Give at least {limit} element(s), or remove the field."),
+        NP_(
+            "Give at least {limit} element, or remove the field.",
+            "Give at least {limit} elements, or remove the field.",
+            "limit",
+        ),
     ),
     "schema:maxItems": (
         N_("'{field}' has more than {limit} elements"),
@@ -285,7 +309,11 @@ FINDINGS: dict[str, tuple[str, str]] = {
         ),
     ),
     "tenderers_count": (
-        N_("numberOfTenderers says {value} but {listed} tenderers are listed"),
+        NP_(
+            "numberOfTenderers says {value} but {listed} tenderer is listed",
+            "numberOfTenderers says {value} but {listed} tenderers are listed",
+            "listed",
+        ),
         N_("Give the number of tenderers listed in 'tenderers', or list them all."),
     ),
     "party_name_differs": (
@@ -423,7 +451,11 @@ FINDINGS: dict[str, tuple[str, str]] = {
         ),
     ),
     "subtable_missing": (
-        N_("{rows} rows point at the sub-table {table}, which this file does not have: that data was not converted"),
+        NP_(
+            "{rows} row points at the sub-table {table}, which this file does not have: that data was not converted",
+            "{rows} rows point at the sub-table {table}, which this file does not have: that data was not converted",
+            "rows",
+        ),
         N_("Convert the workbook that has the {table} sheet (a CSV download has only the main table)."),
     ),
     "orphan_subrow": (
@@ -457,11 +489,19 @@ FINDINGS: dict[str, tuple[str, str]] = {
         ),
     ),
     "subtable_unread": (
-        N_("The sheet {table} ({rows} rows) is a sub-table that no column of the mapping points at: it was not read"),
+        NP_(
+            "The sheet {table} ({rows} row) is a sub-table that no column of the mapping points at: it was not read",
+            "The sheet {table} ({rows} rows) is a sub-table that no column of the mapping points at: it was not read",
+            "rows",
+        ),
         N_("The label of the column that points at it must end with {table}, or the mapping must name the sheet."),
     ),
     "subtable_rows_missing": (
-        N_("{rows} rows point at IDs that the sub-table {table} does not have ({ids})"),
+        NP_(
+            "{rows} row points at IDs that the sub-table {table} does not have ({ids})",
+            "{rows} rows point at IDs that the sub-table {table} does not have ({ids})",
+            "rows",
+        ),
         N_("Check the IDs in the main sheet's column and in the sub-table's ID column."),
     ),
     "nothing_to_report": (
@@ -506,6 +546,16 @@ FINDINGS: dict[str, tuple[str, str]] = {
     ),
 }
 
+#: Titles that name a kind of document, one per kind, because the article and the noun agree in
+#: Spanish ("una entrega", "un registro"): (check, kind) → the title that replaces the check's.
+KIND_TITLES: dict[tuple[str, str], str] = {
+    ("not_an_object", "package"): N_("Expected a package (a JSON object)"),
+    ("not_an_object", "release"): N_("Expected a release (a JSON object)"),
+    ("not_an_object", "record"): N_("Expected a record (a JSON object)"),
+    ("not_packaged", "release"): N_("A release outside a package"),
+    ("not_packaged", "record"): N_("A record outside a package"),
+}
+
 #: What a value was expected to be: (what, how to write it).
 EXPECTED: dict[str, tuple[str, str]] = {
     "number": (N_("a number"), N_("digits with an optional decimal point, e.g. 1234567.89 or $1,234,567.89.")),
@@ -528,7 +578,7 @@ ESSENTIALS: dict[str, str] = {
 }
 
 #: Frames of the reports and messages of errors, by key.
-TEXTS: dict[str, str] = {
+TEXTS: dict[str, str | Plural] = {
     "json_syntax": N_(
         "{source}, line {line}, column {column}: invalid JSON: {detail}. Found: {found!r}. Fix the file there (a trailing comma, a missing quote or bracket, or two documents run together are the usual causes)."
     ),
@@ -542,6 +592,36 @@ TEXTS: dict[str, str] = {
     "cannot_open": N_("{source}: cannot open: {detail}"),
     "io_error": N_("{source}: cannot read: {detail}"),
     "empty_file": N_("{source}: the file is empty"),
+    "duplicate_key": N_(
+        '{source}, line {line}, column {column}: the key "{name}" appears twice in the same object; which one is meant cannot be told. Keep one.'
+    ),
+    "items_not_array": N_(
+        '{source}: "{name}" is {found}, not an array of releases or records: nothing could be read from it.'
+    ),
+    "both_item_keys": N_(
+        '{source}, line {line}, column {column}: the package has both "releases" and "records"; a package holds one or the other. Split it in two.'
+    ),
+    "stdin_too_large": N_(
+        "{source}: more than {limit} bytes on standard input or a pipe, the most that is copied to the temporary directory ($CDMX_MAX_STDIN). Give a file instead."
+    ),
+    "output_device": N_(
+        "{source}: is a device or a stream, not a file: the output is written to a file and renamed into place. Use - for standard output."
+    ),
+    "output_directory": N_("{source}: is a directory; give the name of the file to write."),
+    "output_error": N_("{source}: cannot write: {detail}. The previous file, if any, is intact."),
+    "output_is_input": N_(
+        "{source}: is also an input: writing it would replace what is read. Write to another file (or update it with --update)."
+    ),
+    "os_error": N_("{source}: {detail}. Nothing was replaced: the previous output, if any, is intact."),
+    "os_error_nofile": N_(
+        "Input/output error: {detail}. Nothing was replaced: the previous output, if any, is intact."
+    ),
+    "damaged_input": N_("An input is damaged ({detail}): a compressed file or a workbook that cannot be read."),
+    "out_of_memory": N_("Out of memory: the input is too large or too deeply nested for this machine."),
+    "interrupted": N_("Interrupted: temporary files were removed; the previous output, if any, is intact."),
+    "internal_error": N_(
+        "Internal error ({detail}). Nothing was replaced: the previous output, if any, is intact. Please report it, with the command."
+    ),
     "empty_directory": N_("{source}: the directory has no .json, .jsonl or .json.gz file"),
     "unknown_encoding": N_("{source}: unknown encoding {encoding!r}"),
     "version": N_(
@@ -564,11 +644,13 @@ TEXTS: dict[str, str] = {
     "merge_versions_mixed": N_(
         "The inputs mix OCDS versions {versions} ({source}) and upgrading is off. Merge without --no-upgrade, which upgrades 1.0 releases to 1.1."
     ),
-    "merge_headline": N_(
-        "{status}: {releases} releases read, {records} records written ({merged} merged, {copied} copied), {excluded} processes left out; {errors} errors, {warnings} warnings."
+    "merge_headline": N_("{status}: {releases}, {records} ({merged}, {copied}), {excluded}; {errors}, {warnings}."),
+    "merge_upgraded": NP_(
+        "{count} OCDS 1.0 release was upgraded to 1.1.", "{count} OCDS 1.0 releases were upgraded to 1.1."
     ),
-    "merge_upgraded": N_("{count} OCDS 1.0 releases were upgraded to 1.1."),
-    "merge_duplicates": N_("{count} identical copies of releases were left out."),
+    "merge_duplicates": NP_(
+        "{count} identical copy of a release was left out.", "{count} identical copies of releases were left out."
+    ),
     "merge_not_written": N_("Nothing was written: every input must be readable first."),
     "merge_written": N_("Written: {output}"),
     "not_a_spreadsheet": N_("{source}: not a spreadsheet ({suffix}). Give an .xlsx, .xlsm, .xls or .csv file."),
@@ -646,19 +728,17 @@ TEXTS: dict[str, str] = {
     "template_example": N_("Example"),
     "template_yes": N_("needed"),
     "template_not_published": N_("Not published: {reason}"),
-    "template_written": N_(
-        "Written: {output} (the template of {mapping}: {sheets} sheets to fill, {columns} columns, {dropdowns} with a list of values)."
-    ),
+    "template_written": N_("Written: {output} (the template of {mapping}: {sheets}, {columns}, {dropdowns})."),
     "template_ocds_paths": N_(
         "{source}: its sheets are OCDS paths (flattentool's layout): use OCP's spreadsheet templates or flattentool create-template."
     ),
     "template_no_openpyxl": N_("{source}: cdmx template needs openpyxl: pip install openpyxl."),
-    "check_ok": N_("{source}: OK ({columns} columns, {reasons} deliberately unmapped)"),
+    "check_ok": N_("{source}: OK ({columns}, {reasons})"),
     "buyer_missing": N_(
         "{source}: the releases would have no buyer (the agency that contracts): the mapping {mapping} does not name it and the workbook has no column 'Sujeto obligado'. Give it with --agency \"Alcaldía Coyoacán\" --agency-key COY, or convert with the agency's mapping (-m sedema; see cdmx mappings list)."
     ),
     "convert_headline": N_(
-        "{status}: {releases} releases of {ocids} processes from {converted} rows ({rejected} rejected, {blank} blank) of {read} read; {errors} errors, {warnings} warnings."
+        "{status}: {releases} of {ocids} from {converted} ({rejected}, {blank}) of {read}; {errors}, {warnings}."
     ),
     "converted": N_("Converted"),
     "converted_with_problems": N_("Converted with problems"),
@@ -675,15 +755,13 @@ TEXTS: dict[str, str] = {
     "layout_picked": N_(
         "Layout: format {format} ({layout}), {form}, header on row {row}; mapping {mapping} picked by the labels ({score} agree)."
     ),
-    "sheet_counts": N_(
-        "{sheet}: {read} read, {converted} converted, {rejected} rejected, {blank} blank, {nothing} with nothing to report"
-    ),
+    "sheet_counts": N_("{sheet}: {read}, {converted}, {rejected}, {blank}, {nothing}"),
     "form_template": N_("upload template"),
     "form_download": N_("public download"),
     "form_export": N_("export with the header on row 1"),
     "cell_location": N_("{file}, sheet {sheet}, cell {cell} ({label})"),
     "row_location": N_("{file}, sheet {sheet}, row {row}"),
-    "validation_summary": N_("Output checked with cdmx validate: {errors} errors, {warnings} warnings."),
+    "validation_summary": N_("Output checked with cdmx validate: {errors}, {warnings}."),
     "config": N_("{source}: the configuration has problems: {problems}"),
     "store_unavailable": N_(
         "The store {source} cannot be opened: {detail}. Nothing was published; the previous publication is intact."
@@ -701,15 +779,15 @@ TEXTS: dict[str, str] = {
     "night_invalid": N_("{source}: {value!r} is not a date and time with its offset (e.g. 2024-10-16T02:00:00-06:00)."),
     "agency_unknown": N_("{source}: no agency {agencies} (the configuration has {known})."),
     "publish_headline": N_(
-        "{status}: {agencies} agencies, {releases} new releases ({new} new processes, {updated} updated, {unchanged} unchanged), {failed} agencies failed; {errors} errors, {warnings} warnings."
+        "{status}: {agencies}, {releases} ({new}, {updated}, {unchanged}), {failed}; {errors}, {warnings}."
     ),
     "publish_agency": N_(
-        "{agency} ({name}), night {night}: {status_text}: {releases} new releases; {new} new processes, {updated} updated, {unchanged} unchanged, {vanished} no longer in the files."
+        "{agency} ({name}), night {night}: {status_text}: {releases}; {new}, {updated}, {unchanged}, {vanished}."
     ),
     "publish_resumed": N_("    The interrupted night {night} was resumed."),
     "publish_problems": N_("    Nothing was published tonight ({problems}); its last good data stays online."),
     "publish_busy": N_("{agency} ({name}): another run is publishing this agency: it was left alone."),
-    "publish_built": N_("Published: {build} ({written} files written, {kept} unchanged files kept)."),
+    "publish_built": N_("Published: {build} ({written}, {kept})."),
     "publish_not_rebuilt": N_("Nothing changed: no file was rewritten."),
     "publish_dry_run": N_("Dry run: nothing was written."),
     "status_published": N_("published"),
@@ -728,11 +806,11 @@ TEXTS: dict[str, str] = {
     "valid": N_("Valid"),
     "invalid": N_("Not valid"),
     "unreadable": N_("Could not be read"),
-    "headline": N_("{status}: {errors} errors, {warnings} warnings in {count} {things} ({sources} sources)."),
+    "headline": N_("{status}: {errors}, {warnings} in {count} ({sources})."),
     "things": N_("releases/records"),
     "headline_counts": N_("{status}: {errors}, {warnings} in {things} ({sources})."),
     "validation_summary_counts": N_("Output checked with cdmx validate: {errors}, {warnings}."),
-    "occurrences": N_("{count} times"),
+    "occurrences": NP_("{count} time", "{count} times"),
     "more": N_("… and {count} more"),
     "what_to_do": N_("What to do"),
     "statistics": N_("Key field information"),
@@ -747,10 +825,13 @@ TEXTS: dict[str, str] = {
         "{source}: no records found: expected a manifest.json listing them, or one of {expected}. Give the folder cdmx publish wrote, or a file of records (cdmx merge --versioned)."
     ),
     "site_headline": N_(
-        "Site built in {output}: {processes} processes ({process_pages} pages written, {removed} removed), {suppliers} suppliers ({supplier_pages} pages written), {agencies} agencies ({agency_pages} written), {other_files} other files written, in {seconds} s."
+        "Site built in {output}: {processes} ({process_pages}, {removed}), {suppliers} ({supplier_pages}), {agencies} ({agency_pages}), {other_files}, in {seconds} s."
     ),
     "site_full": N_("Every page was rebuilt (first build, or the templates, texts or options changed)."),
-    "site_duplicates": N_("{count} processes appear twice in the input; the last record of each was used: {ocids}"),
+    "site_duplicates": NP_(
+        "{count} process appears twice in the input; its last record was used: {ocids}",
+        "{count} processes appear twice in the input; the last record of each was used: {ocids}",
+    ),
     "site_open": N_("Open {index} in a browser, or serve the folder with any web server."),
     # The annotated workbook (cdmx convert --annotate)
     "annotate_sheet": N_("Problems"),
@@ -777,6 +858,119 @@ TEXTS: dict[str, str] = {
     "annotate_same_file": N_(
         "{source}: the annotated copy would replace the original workbook, which is never modified: give another name."
     ),
+}
+#: The labels of the key statistics (the names the text report lists them by) and of the columns of
+#: the rejects file.
+LABELS: dict[str, str] = {
+    "releases": N_("releases"),
+    "records": N_("records"),
+    "ocids": N_("OCIDs"),
+    "tags": N_("release tags"),
+    "dates": N_("dates"),
+    "buyers": N_("buyers"),
+    "suppliers": N_("suppliers"),
+    "procurementMethod": N_("procedure types"),
+    "awards": N_("awards"),
+    "contracts": N_("contracts"),
+    "file": N_("file"),
+    "sheet": N_("sheet"),
+    "row": N_("row"),
+    "column": N_("column"),
+    "cell": N_("cell"),
+    "label": N_("label"),
+    "value": N_("value"),
+    "reason": N_("reason"),
+}
+
+
+def label(name: str, lang: str) -> str:
+    """The label of a statistic or a column, in ``lang`` (a name without one is shown as it is)."""
+    return tr(LABELS[name], lang) if name in LABELS else name
+
+
+ERRORS = NP_("{count} error", "{count} errors")
+WARNINGS = NP_("{count} warning", "{count} warnings")
+PROCESSES = NP_("{count} process", "{count} processes")
+AGENCIES = NP_("{count} agency", "{count} agencies")
+PAGES_WRITTEN = NP_("{count} page written", "{count} pages written")
+NEW_PROCESSES = {
+    "releases": NP_("{count} new release", "{count} new releases"),
+    "new": NP_("{count} new process", "{count} new processes"),
+    "updated": NP_("{count} updated", "{count} updated"),
+    "unchanged": NP_("{count} unchanged", "{count} unchanged"),
+}
+ROWS = {
+    "read": NP_("{count} read", "{count} read"),
+    "rejected": NP_("{count} rejected", "{count} rejected"),
+    "blank": NP_("{count} blank", "{count} blank"),
+}
+#: The counts of the frames that hold several: text key → parameter → its noun, singular and plural (one
+#: form for both where English has one, as "{count} read": Spanish says "1 leída", "2 leídas"). Each count
+#: is shown with its own noun, so that every language puts each in the form its number asks for.
+COUNTED: dict[str, dict[str, Plural]] = {
+    "headline": {
+        "errors": ERRORS,
+        "warnings": WARNINGS,
+        "count": NP_("{count} release/record", "{count} releases/records"),
+        "sources": NP_("{count} source", "{count} sources"),
+    },
+    "merge_headline": {
+        "releases": NP_("{count} release read", "{count} releases read"),
+        "records": NP_("{count} record written", "{count} records written"),
+        "merged": NP_("{count} merged", "{count} merged"),
+        "copied": NP_("{count} copied", "{count} copied"),
+        "excluded": NP_("{count} process left out", "{count} processes left out"),
+        "errors": ERRORS,
+        "warnings": WARNINGS,
+    },
+    "convert_headline": {
+        "releases": NP_("{count} release", "{count} releases"),
+        "ocids": PROCESSES,
+        "converted": NP_("{count} row", "{count} rows"),
+        **ROWS,
+        "errors": ERRORS,
+        "warnings": WARNINGS,
+    },
+    "sheet_counts": {
+        **ROWS,
+        "converted": NP_("{count} converted", "{count} converted"),
+        "nothing": NP_("{count} with nothing to report", "{count} with nothing to report"),
+    },
+    "validation_summary": {"errors": ERRORS, "warnings": WARNINGS},
+    "publish_headline": {
+        "agencies": AGENCIES,
+        **NEW_PROCESSES,
+        "failed": NP_("{count} agency failed", "{count} agencies failed"),
+        "errors": ERRORS,
+        "warnings": WARNINGS,
+    },
+    "publish_agency": {
+        **NEW_PROCESSES,
+        "vanished": NP_("{count} no longer in the files", "{count} no longer in the files"),
+    },
+    "publish_built": {
+        "written": NP_("{count} file written", "{count} files written"),
+        "kept": NP_("{count} unchanged file kept", "{count} unchanged files kept"),
+    },
+    "template_written": {
+        "sheets": NP_("{count} sheet to fill", "{count} sheets to fill"),
+        "columns": NP_("{count} column", "{count} columns"),
+        "dropdowns": NP_("{count} with a list of values", "{count} with a list of values"),
+    },
+    "check_ok": {
+        "columns": NP_("{count} column", "{count} columns"),
+        "reasons": NP_("{count} deliberately unmapped", "{count} deliberately unmapped"),
+    },
+    "site_headline": {
+        "processes": PROCESSES,
+        "process_pages": PAGES_WRITTEN,
+        "removed": NP_("{count} removed", "{count} removed"),
+        "suppliers": NP_("{count} supplier", "{count} suppliers"),
+        "supplier_pages": PAGES_WRITTEN,
+        "agencies": AGENCIES,
+        "agency_pages": NP_("{count} written", "{count} written"),
+        "other_files": NP_("{count} other file written", "{count} other files written"),
+    },
 }
 
 
@@ -812,6 +1006,7 @@ def finding_key(check: str, params: dict) -> str:
 def finding_text(check: str, params: dict, field: str, lang: str, value: Any = None) -> tuple[str, str]:
     """(title, advice) for a finding group."""
     title, advice = FINDINGS[finding_key(check, params)]
+    title = KIND_TITLES.get((check, str(params.get("expected") or params.get("kind"))), title)
     values = _Default({**params, "field": params.get("field", field.rsplit("/", 1)[-1]), "value": value})
     if "expected" in params and params["expected"] in EXPECTED:
         what, how = EXPECTED[params["expected"]]
@@ -824,16 +1019,86 @@ def finding_text(check: str, params: dict, field: str, lang: str, value: Any = N
         values["upper"] = value.upper()
     if "problem" in params and params["problem"] in TEXTS:
         values["problem"] = tr(TEXTS[params["problem"]], lang).format_map(_Default(url=value))
-    return tr(title, lang).format_map(values), tr(advice, lang).format_map(values)
+    return say(title, values, lang), say(advice, values, lang)
+
+
+def localized(message: str, lang: str) -> str:
+    """A message made by a lower layer (a :class:`~ocds_cdmx.core.texts.Text`) in ``lang``; other strings
+    as they are."""
+    if not isinstance(message, Text):
+        return message
+    params = {k: localized(v, lang) if isinstance(v, Text) else v for k, v in message.params.items()}
+    return tr(message.template, lang).format_map(_Default(params))
 
 
 def text(key: str, lang: str, **params: Any) -> str:
-    """A frame or input-error message."""
-    return tr(TEXTS[key], lang).format_map(_Default(params))
+    """A frame or input-error message; each count in it with its noun in the form the number asks for."""
+    values = _Default(params)
+    for name, noun in COUNTED.get(key, {}).items():
+        n = params.get(name)
+        if isinstance(n, int):
+            values[name] = ntr(noun.singular, noun.plural, n, lang).format(count=n)
+    return say(TEXTS[key], values, lang)
+
+
+#: The details of input errors that come in English from the system (``strerror``) or from lower layers.
+DETAILS = {
+    text.lower(): text
+    for text in (
+        N_("No such file or directory"),
+        N_("Permission denied"),
+        N_("Is a directory"),
+        N_("Not a directory"),
+        N_("No space left on device"),
+        N_("File exists"),
+        N_("Read-only file system"),
+        N_("Directory not empty"),
+        N_("File name too long"),
+        N_("Too many open files"),
+        N_("Connection refused"),
+        N_("no such file"),
+        N_("not a file"),
+        N_("not a record"),
+        N_("the manifest is not a JSON object"),
+        N_("listed in the manifest but missing"),
+        # What the JSON reader (io.jsonin) and Python's json say of invalid JSON.
+        N_("the file ends before the JSON is complete"),
+        N_("expected ',' or ']' after an array element"),
+        N_("expected ':' after a property name"),
+        N_("expected ',' or '}' after a property value"),
+        N_("expected ':'"),
+        N_("expected ',' or '}'"),
+        N_("expected a property name in double quotes"),
+        N_("nesting too deep"),
+        N_("Expecting value"),
+        N_("Expecting ',' delimiter"),
+        N_("Expecting ':' delimiter"),
+        N_("Expecting property name enclosed in double quotes"),
+        N_("Unterminated string starting at"),
+        N_("Invalid control character at"),
+        N_("Invalid \\escape"),
+        N_("Invalid \\uXXXX escape"),
+        N_("Extra data"),
+    )
+}
+_ERRNO = re.compile(r"^\[Errno \d+\] (?P<text>[^:]+)(?P<rest>:.*)?$")
+
+
+def _detail(detail: str, lang: str) -> str:
+    """An error's detail in ``lang`` when it is one of :data:`DETAILS` (also as ``[Errno 2] …: 'path'``)."""
+    known = DETAILS.get(detail.lower())
+    if known:
+        return tr(known, lang)
+    match = _ERRNO.match(detail)
+    if match and match["text"].lower() in DETAILS:
+        return tr(DETAILS[match["text"].lower()], lang) + (match["rest"] or "")
+    return detail
 
 
 def problem_text(problem: str, lang: str) -> str:
     """A mapping's problem in ``lang``: worded from its key when it has one (:class:`~ocds_cdmx.core.errors.Problem`)."""
+    if isinstance(problem, Text):
+        return localized(problem, lang)
     key = getattr(problem, "key", None)
     if key not in TEXTS:
         return str(problem)
@@ -853,6 +1118,8 @@ def input_error_text(error: Exception, lang: str) -> str:
     if not isinstance(error, CdmxError):
         return str(error)
     params = dict(error.params)
+    if isinstance(params.get("detail"), str):
+        params["detail"] = _detail(params["detail"], lang)
     if error.key == "encoding":
         params["hint"] = text("encoding_hint", lang) if params.get("guess") else ""
     elif error.key == "schema_missing":

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..core.findings import ERROR, Findings
-from .messages import counted, finding_text, input_error_text, text
+from .messages import counted, finding_text, input_error_text, label, text
 
 if TYPE_CHECKING:
     from ..conversion import ConvertResult
@@ -157,13 +157,13 @@ def _statistics(result: ValidationResult, lang: str, console: Console, rich: boo
     if rich:
         table = Table(title=title, show_header=False)
         for name, value in rows:
-            table.add_row(name, escape(str(value)))
+            table.add_row(escape(label(name, lang)), escape(str(value)))
         console.print()
         console.print(table)
     else:
         console.print(f"\n{title}", markup=False)
         for name, value in rows:
-            console.print(f"    {name}: {value}", markup=False, highlight=False)
+            console.print(f"    {label(name, lang)}: {value}", markup=False, highlight=False)
 
 
 def write_convert_text(result: ConvertResult, lang: str, console: Console) -> None:

@@ -15,6 +15,7 @@ covers many procedures).
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -96,7 +97,11 @@ def _amount(value: Any) -> tuple[float, str] | None:
     value = _dict(value)
     amount, currency = value.get("amount"), value.get("currency")
     if isinstance(amount, int | float) and not isinstance(amount, bool) and isinstance(currency, str) and currency:
-        return float(amount), currency
+        try:
+            number = float(amount)
+        except OverflowError:  # a whole number of 400 digits, kept exact by the reader: no amount to compare
+            return None
+        return (number, currency) if math.isfinite(number) else None
     return None
 
 

@@ -23,7 +23,7 @@ from ..core.ocds import is_record, package_key
 from ..core.options import ValidateOptions, with_fields
 from ..core.results import Result
 from ..io.documents import DocumentVisitor, Items, package_items
-from ..io.jsonin import Document, ItemArray, expand_sources, iter_documents, spooled_stdin
+from ..io.jsonin import Document, ItemArray, expand_sources, iter_documents, spooled
 from ..io.workers import WorkerPool, default_jobs
 from ..schema import TAGS, Profile, SchemaStore, load_profile
 from . import coherence, quality
@@ -435,8 +435,8 @@ def validate(
     for path in paths:
         try:
             with contextlib.ExitStack() as stack:
-                real = stack.enter_context(spooled_stdin()) if path == "-" else path
-                for doc in iter_documents(real, options.encoding, label="<stdin>" if path == "-" else path):
+                real, label = stack.enter_context(spooled(path))
+                for doc in iter_documents(real, options.encoding, label=label):
                     validator.document(doc)
         except CdmxError as e:
             result.input_errors.append(e)

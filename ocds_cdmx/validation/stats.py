@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import decimal
+import math
 import os
 import shutil
 import tempfile
@@ -34,6 +35,7 @@ from ..io.scratch import KeyedStore
 SPILL_AFTER = 20_000
 #: Exact sums, whatever the order in which processes are added.
 _CONTEXT = decimal.Context(prec=40)
+_CENT = decimal.Decimal("0.01")
 
 # A value as (order, amount, currency); order = (date, sequence number) of the release that gave it.
 Dated = tuple[tuple[str, int], Any]
@@ -117,11 +119,23 @@ def _amount(value: Any) -> tuple[decimal.Decimal, str] | None:
         return None
     amount, currency = value.get("amount"), value.get("currency")
     if isinstance(amount, int | float) and not isinstance(amount, bool) and isinstance(currency, str):
+        # A whole number of 400 digits (kept exact by the reader) or inf is no amount: a total beyond a
+        # double would be written as Infinity, which is not JSON. The sums leave it out.
         try:
-            return decimal.Decimal(repr(amount)) if isinstance(amount, float) else decimal.Decimal(amount), currency
-        except decimal.InvalidOperation:  # inf and nan are not JSON, but a caller may pass them
+            if not math.isfinite(float(amount)):
+                return None
+        except OverflowError:
             return None
+        return decimal.Decimal(repr(amount)) if isinstance(amount, float) else decimal.Decimal(amount), currency
     return None
+
+
+def _cents(total: decimal.Decimal) -> float:
+    """A total rounded to cents (a total too long for cents is past them anyway)."""
+    try:
+        return float(total.quantize(_CENT, context=_CONTEXT))
+    except decimal.InvalidOperation:
+        return float(total)
 
 
 def _key(obj: dict, index: int) -> str:
@@ -347,7 +361,8 @@ class Statistics:
                     add(contracts_total, contract.value[1][1], contract.value[1][0])
 
         def money(totals: dict[str, decimal.Decimal]) -> dict[str, float]:
-            return {k: float(round(v, 2)) for k, v in sorted(totals.items())}
+            rounded = {k: _cents(v) for k, v in sorted(totals.items())}
+            return {k: v for k, v in rounded.items() if math.isfinite(v)}
 
         self._summary = {
             "processes": processes,
