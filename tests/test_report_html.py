@@ -1,7 +1,7 @@
 """The HTML report (``cdmx validate --format html``, ``cdmx convert --report html``) for every bundled
 sample, the real transparency workbooks and real published JSON: self-contained, in both languages,
-every problem with its explanation and places; its figures per process, checked against ocdsmerge's
-compiled releases; and in headless Chromium (the site's browser set-up): no request leaves the file,
+every problem with its explanation and places; its figures, the validation's statistics per process,
+checked against ocdsmerge's compiled releases; and in headless Chromium (the site's browser set-up): no request leaves the file,
 no serious or critical WCAG 2.1 A/AA violation (axe-core), a print layout, and a screenshot."""
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from click.testing import CliRunner
 
 from ocds_cdmx import convert, validate
 from ocds_cdmx.cli import main
-from ocds_cdmx.report.figures import Figures, figures_of
-from ocds_cdmx.report.html import WORDS, html_report, word
+from ocds_cdmx.core.ocds import COVERAGE_FIELDS
+from ocds_cdmx.report.html import WORDS, chart_series, html_report, word
 from ocds_cdmx.report.jsonreport import convert_result_as_dict, result_as_dict
+from ocds_cdmx.validation.stats import Statistics
 
 from . import site_browser
 from .conftest import AGENCY, OCDS, REAL, ROOT
@@ -66,15 +67,14 @@ def english_sentences() -> list[str]:
     return [t for t in WORDS.values() if len(t.split()) > 3 and "{" not in t]
 
 
-def converted(files: list[Path], extra: list[str], tmp_path: Path):
-    figures: list = []
+def converted(files: list[Path], extra: list[str], tmp_path: Path, **options):
+    """A conversion and the statistics of its package, from which its report's figures come."""
     mapping = extra[1] if extra else None
     source = files[0] if len(files) == 1 else files
     agency = None if mapping else AGENCY[1]
-    result = convert(source, mapping, tmp_path / "out.json", max_locations=0, agency=agency,
-                     on_package=lambda p: figures.append(figures_of([p])))  # fmt: skip
+    result = convert(source, mapping, tmp_path / "out.json", max_locations=0, agency=agency, **options)
     assert result.exit_code in (0, 1), result.input_errors
-    return result, figures[0]
+    return result, result.statistics.as_dict()
 
 
 def every_title_shown(page: str, groups: list[dict]) -> None:
@@ -89,7 +89,7 @@ def every_title_shown(page: str, groups: list[dict]) -> None:
 @pytest.mark.parametrize(("files", "extra"), CASES, ids=case_id)
 def test_the_conversion_report_shows_every_problem_at_its_cells(tmp_path, files, extra, lang):
     result, figures = converted(files, extra, tmp_path)
-    page = html_report(result, lang, figures)
+    page = html_report(result, lang)
     self_contained(page)
     assert f'<html lang="{lang}">' in page
     report = convert_result_as_dict(result, lang)
@@ -101,8 +101,9 @@ def test_the_conversion_report_shows_every_problem_at_its_cells(tmp_path, files,
             assert first in html.unescape(page)
     assert f"<dd>{result.errors:,}</dd>" in page and f"<dd>{result.warnings:,}</dd>" in page
     # The figures of the workbook's processes: one per OCID, every release counted once.
-    assert figures["processes"] == result.ocids
+    assert figures["ocids"] == result.ocids
     assert figures["releases"] == result.releases
+    assert f"<dd>{figures['ocids']:,}</dd>" in page
     if lang == "es":
         assert not [t for t in english_sentences() if t in html.unescape(page)]
 
@@ -122,6 +123,32 @@ def test_the_validation_report_of_real_data(tmp_path, sources, lang):
     assert f'<p class="status">{word(status, lang)}</p>' in html.unescape(page)
 
 
+def _coverage_of(compiled: dict) -> dict[str, list[int]]:
+    """The eight fields of one compiled release: [have it, of how many]."""
+    row = {name: [0, 0] for _, name in COVERAGE_FIELDS}
+
+    def count(name: str, there: object) -> None:
+        row[name][0] += bool(there)
+        row[name][1] += 1
+
+    def period(value: object) -> bool:
+        return isinstance(value, dict) and bool(value.get("startDate") or value.get("endDate"))
+
+    count("buyer_name", (compiled.get("buyer") or {}).get("name"))
+    if "tender" in compiled:
+        tender = compiled["tender"]
+        count("tender_value", "amount" in (tender.get("value") or {}))
+        count("tender_period", period(tender.get("tenderPeriod")))
+        count("tender_title", (tender.get("title") or "").strip())
+    for award in compiled.get("awards", []):
+        count("award_value", "amount" in (award.get("value") or {}))
+        count("award_date", award.get("date"))
+        count("supplier_name", any((s.get("name") or "").strip() for s in award.get("suppliers", [])))
+    for contract in compiled.get("contracts", []):
+        count("contract_period", period(contract.get("period")))
+    return row
+
+
 def compiled_figures(releases: list[dict]) -> dict:
     """What the figures must be, from ocdsmerge's compiled release of each process."""
     schema = json.loads((OCDS / "1__1__5" / "release-schema.json").read_text(encoding="utf-8"))
@@ -130,9 +157,14 @@ def compiled_figures(releases: list[dict]) -> dict:
     for release in releases:
         by_ocid[release["ocid"]].append(release)
     awards, contracts, methods = Counter(), Counter(), Counter()
+    coverage: dict[str, dict[str, list[int]]] = {}
     for group in by_ocid.values():
         compiled = merger.create_compiled_release(sorted(group, key=lambda r: r["date"]))
-        methods[compiled.get("tender", {}).get("procurementMethod", "")] += 1
+        if compiled.get("tender", {}).get("procurementMethod"):
+            methods[compiled["tender"]["procurementMethod"]] += 1
+        row = coverage.setdefault((compiled.get("buyer") or {}).get("name", "").strip(), {})
+        for name, (have, of) in _coverage_of(compiled).items():
+            row[name] = [row.get(name, [0, 0])[0] + have, row.get(name, [0, 0])[1] + of]
         for award in compiled.get("awards", []):
             if "amount" in award.get("value", {}):
                 awards[award["value"]["currency"]] += award["value"]["amount"]
@@ -140,10 +172,11 @@ def compiled_figures(releases: list[dict]) -> dict:
             if "amount" in contract.get("value", {}):
                 contracts[contract["value"]["currency"]] += contract["value"]["amount"]
     return {
-        "processes": len(by_ocid),
+        "ocids": len(by_ocid),
         "award_amounts": {k: round(v, 2) for k, v in sorted(awards.items())},
         "contract_amounts": {k: round(v, 2) for k, v in sorted(contracts.items())},
-        "methods": dict(methods),
+        "procurement_methods": dict(sorted(methods.items())),
+        "coverage": {b: coverage[b] for b in sorted(coverage, key=lambda b: (not b, b.casefold(), b))},
     }
 
 
@@ -153,20 +186,34 @@ def package_releases(path: Path) -> list[dict]:
 
 @pytest.mark.parametrize(("files", "extra"), CASES[:6], ids=case_id)
 def test_the_figures_are_those_of_the_compiled_releases(tmp_path, files, extra):
-    _, figures = converted(files, extra, tmp_path)
+    result, figures = converted(files, extra, tmp_path)
     expected = compiled_figures(package_releases(tmp_path / "out.json"))
     assert {k: figures[k] for k in expected} == expected
+    # The report shows the validation's statistics: the package was read once, by the validation.
+    assert result.statistics is result.validation.statistics
+    # Not validated, the conversion counts the same statistics as it writes the package.
+    unchecked, same = converted(files, extra, tmp_path, validate_output=False)
+    assert unchecked.validation is None and same == figures
 
 
 def test_the_figures_of_the_sample_package_and_of_a_record_package():
     releases = package_releases(ROOT / "samples" / "releases.json")
-    figures = figures_of([str(ROOT / "samples" / "releases.json")])
+    figures = validate(str(ROOT / "samples" / "releases.json")).statistics.as_dict()
     expected = compiled_figures(releases)
     assert {k: figures[k] for k in expected} == expected
     # Each process's releases repeat its award: summing releases would count it several times.
     assert sum(a["value"]["amount"] for r in releases for a in r.get("awards", [])) > figures["award_amounts"]["MXN"]
-    records = figures_of([str(PORTAL / "record-package_package.json")])
-    assert records["records"] > 0 and records["processes"] == records["records"]
+    series = chart_series(figures)
+    assert series["currency"] == "MXN" and sum(series["by_method"].values()) == pytest.approx(
+        figures["award_amounts"]["MXN"]
+    )
+    assert series["by_stage"] == dict(Counter(t for r in releases for t in set(r["tag"])))
+    records = validate(str(PORTAL / "record-package_package.json")).statistics.as_dict()
+    assert records["records"] > 0 and records["ocids"] == records["records"]
+    # A record package's releases by stage are its records' releases (linked or embedded).
+    package = json.loads((PORTAL / "record-package_package.json").read_text(encoding="utf-8"))
+    tags = Counter(t for r in package["records"] for e in r.get("releases", []) for t in set(e.get("tag", [])))
+    assert records["tags"] == dict(sorted(tags.items()))
 
 
 def test_splitting_a_process_into_more_cumulative_releases_changes_no_total():
@@ -174,7 +221,7 @@ def test_splitting_a_process_into_more_cumulative_releases_changes_no_total():
     releases = package_releases(ROOT / "samples" / "releases.json")
     schema = json.loads((OCDS / "1__1__5" / "release-schema.json").read_text(encoding="utf-8"))
     merger = ocdsmerge.Merger(schema)
-    once, split = Figures(), Figures()
+    once, split = Statistics(), Statistics()
     by_ocid = defaultdict(list)
     for release in releases:
         by_ocid[release["ocid"]].append(release)
@@ -192,7 +239,8 @@ def test_splitting_a_process_into_more_cumulative_releases_changes_no_total():
         for release in (tender, award, whole):
             split.add_release(release)
     a, b = once.as_dict(), split.as_dict()
-    for key in ("processes", "award_amounts", "contract_amounts", "amounts_by_method", "coverage", "buyers"):
+    keys = ("ocids", "award_amounts", "contract_amounts", "award_amounts_by_method", "coverage", "buyers_count")
+    for key in keys:
         assert a[key] == b[key], key
 
 
@@ -305,4 +353,7 @@ def test_the_report_options_of_both_commands(tmp_path):
         assert run.exit_code == 0 and run.stdout == "" and out.stat().st_size > 100
     run = runner.invoke(main, ["validate", "-", "--format", "html", "--lang", "es"], input=releases.read_text())
     assert run.exit_code == 0 and run.stdout.startswith("<!DOCTYPE html>")
-    assert word("no_figures", "es") in html.unescape(run.stdout)
+    # Standard input, read once by the validation, has its figures: they are the validation's statistics.
+    assert run.stdout.count("<svg") == 3
+    run = runner.invoke(main, ["validate", str(releases), "--format", "html", "--no-statistics"])
+    assert run.exit_code == 0 and "<svg" not in run.stdout and 'id="coverage"' not in run.stdout

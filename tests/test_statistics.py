@@ -140,6 +140,28 @@ def test_record_without_compiled_release_counts_its_embedded_releases():
     assert out["award_amounts"] == {"MXN": 5.0}
 
 
+def test_coverage_of_the_eight_fields_per_buyer_from_each_process_latest_state():
+    stats = Statistics()
+    base = {"ocid": "ocds-87sd3t-1", "buyer": {"name": "SAF"}}
+    stats.add_release({**base, "id": "1", "date": "2024-01-01T00:00:00Z", "tag": ["tender"],
+                       "tender": {"title": "Papel", "value": {"amount": 10}}})  # fmt: skip
+    # The award release leaves the tender's title out and adds its period: the process has all three.
+    stats.add_release({**base, "id": "2", "date": "2024-02-01T00:00:00Z", "tag": ["award", "award"],
+                       "tender": {"tenderPeriod": {"endDate": "2024-01-20T00:00:00Z"}},
+                       "awards": [{"id": "a", "suppliers": [{"id": "X", "name": "Papelera"}]}, {"id": "b"}]})  # fmt: skip
+    stats.add_release({"ocid": "ocds-87sd3t-2", "id": "3", "date": "2024-03-01T00:00:00Z", "tag": ["contract"],
+                       "contracts": [{"id": "c", "period": {"startDate": "2024-03-01T00:00:00Z"}}, {"id": "d"}]})  # fmt: skip
+    out = stats.as_dict()
+    assert out["tags"] == {"award": 1, "contract": 1, "tender": 1}  # releases of each stage
+    saf, none = out["coverage"]["SAF"], out["coverage"][""]
+    assert list(out["coverage"]) == ["SAF", ""]
+    assert saf["tender_value"] == saf["tender_period"] == saf["tender_title"] == [1, 1]
+    assert saf["buyer_name"] == [1, 1] and none["buyer_name"] == [0, 1]
+    assert saf["award_value"] == [0, 2] and saf["award_date"] == [0, 2] and saf["supplier_name"] == [1, 2]
+    assert none["tender_title"] == [0, 0] and none["contract_period"] == [1, 2]
+    assert out["coverage_total"]["buyer_name"] == [1, 2] and out["coverage_total"]["contract_period"] == [1, 2]
+
+
 # -- splitting a process's history into more cumulative releases never changes a total ----------
 
 amounts = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)

@@ -13,7 +13,6 @@ from ..core.errors import CdmxError
 from ..core.options import ConvertOptions
 from ..io.output import open_output
 from ..report.annotate import annotate_workbook, check_target, summary_line
-from ..report.figures import figures_of
 from ..report.html import write_html
 from ..report.jsonreport import write_convert_json
 from ..report.messages import input_error_text, text
@@ -120,23 +119,15 @@ def convert_command(
         raise click.UsageError(text("report_file_needed", lang))
     options = ConvertOptions(validate_output=not no_validate, lang=lang, **fields)
     source = sources[0] if len(sources) == 1 else list(sources)
-    figures: list = []
-
-    def keep_figures(package: str) -> None:
-        figures.append(figures_of([package]))
-
     with ProgressLine("convert", report_fmt == "text" and report_file is None) as line:
-        result = convert(
-            source, mapping, output, options, progress=line.count,
-            on_package=keep_figures if report_fmt == "html" else None,
-        )  # fmt: skip
+        result = convert(source, mapping, output, options, progress=line.count)
     if report_fmt != "none":
         try:
             with open_output(report_file) if report_file else contextlib.nullcontext(sys.stderr) as out:
                 if report_fmt == "json":
                     write_convert_json(result, lang, out)
                 elif report_fmt == "html":
-                    write_html(result, lang, out, figures[0] if figures else None)
+                    write_html(result, lang, out)
                 else:
                     write_convert_text(result, lang, Console(file=out, highlight=False, soft_wrap=True)
                                        if report_file else report_console())  # fmt: skip

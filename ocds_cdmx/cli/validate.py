@@ -9,7 +9,6 @@ from rich.console import Console
 
 from ..core.options import ValidateOptions
 from ..io.output import is_stdout, open_output
-from ..report.figures import figures_of
 from ..report.html import write_html
 from ..report.jsonreport import write_json
 from ..report.messages import text
@@ -85,8 +84,7 @@ def validate_command(
             if fmt == "json":
                 write_json(result, lang, out)
             elif fmt == "html":
-                figures = figures_of(sources, options.encoding) if not no_statistics else None
-                write_html(result, lang, out, figures)
+                write_html(result, lang, out, show_statistics=not no_statistics)
             else:
                 console = Console(highlight=False, soft_wrap=True, **({} if is_stdout(output) else {"file": out}))
                 write_text(result, lang, console, show_statistics=not no_statistics)

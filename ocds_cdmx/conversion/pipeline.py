@@ -31,6 +31,7 @@ from ..io.workbook import Workbook
 from ..report.messages import label
 from ..schema import SchemaStore, load_profile
 from ..validation import validate
+from ..validation.stats import Statistics
 from .build import Builder, Cell
 from .layouts import MIN_SCORE, MISMATCH_MARGIN, detect, head, layout_plans, main_sheet, score_plan
 from .mapping import Mapping, is_agency, load, rebase, with_agency
@@ -48,7 +49,6 @@ def convert(
     options: ConvertOptions | None = None,
     *,
     progress: Callable[[int], None] | None = None,
-    on_package: Callable[[str], None] | None = None,
     incremental: Incremental | None = None,
     **fields: Any,
 ) -> ConvertResult:
@@ -65,10 +65,9 @@ def convert(
     report without writing. ``options`` (or its fields as keyword arguments: ``fmt=``,
     ``published_date=``…) are a :class:`~ocds_cdmx.core.options.ConvertOptions`. The package is checked
     with the ``cdmx validate`` engine unless ``validate_output`` is false; its result is
-    ``result.validation``, every problem located at the cell its value came from. ``on_package``, if
-    given, is called with the path of the package file once it is written and checked (before it is
-    put in place, and also when it goes to standard output): to read it again, e.g. for the figures of
-    an HTML report.
+    ``result.validation``, every problem located at the cell its value came from. The package's
+    statistics (per process, as ``cdmx validate`` counts them) are ``result.statistics``: the
+    validation's, or counted as the releases are written when the package is not validated.
 
     ``incremental`` (an :class:`Incremental`) hears the fingerprint of every process's rows and may
     have the processes it already knows left out of the package, unbuilt (``result.skipped``).
@@ -104,7 +103,7 @@ def convert(
         except CdmxError as e:
             result.input_errors.append(e)
             return result
-        return _finish(result, plan, releases, source, output, options, on_package=on_package)
+        return _finish(result, plan, releases, source, output, options)
 
     findings = result.findings
 
@@ -207,7 +206,6 @@ def convert(
 
             return _finish(
                 result, plan, releases(), source, output, options, after_write=reader.report_subtables, locate=locate,
-                on_package=on_package,
             )  # fmt: skip
         finally:
             rows.close()
@@ -403,11 +401,11 @@ def _finish(
     *,
     after_write: Callable[[], None] | None = None,
     locate: Callable[[Any], None] | None = None,
-    on_package: Callable[[str], None] | None = None,
 ) -> ConvertResult:
     """Package and write the releases as they come, then validate the file (streamed, like
     ``cdmx validate``) and put it in place. ``after_write`` runs once every release is written;
-    ``locate`` gets the validation's result to point its problems at cells."""
+    ``locate`` gets the validation's result to point its problems at cells. The statistics are the
+    validation's; without validation, they are counted as the releases are written."""
     package = _package(plan, options.uri or f"urn:ocds-cdmx:{Path(str(source)).stem}", options.published_date)
     to_file = isinstance(output, str | os.PathLike) and not is_stdout(output)
     # A file is written beside its target; standard output, a stream or nothing go through a temporary file.
@@ -417,7 +415,13 @@ def _finish(
         atomic = AtomicFile(Path(tempfile.gettempdir()) / "cdmx-convert.json")
     with atomic:
         writer = PackageWriter(atomic.file, package, "releases", fmt=options.fmt, compact=False)
-        writer.write_all(releases)
+        if options.validate_output:
+            writer.write_all(releases)
+        else:
+            statistics = Statistics()
+            writer.write_all(_counted(releases, statistics))
+            statistics.finish()
+            result.statistics = statistics
         writer.close()
         result.releases = writer.count
         atomic.close()
@@ -438,8 +442,7 @@ def _finish(
             if locate is not None:
                 locate(validation)
             result.validation = validation
-        if on_package is not None:
-            on_package(atomic.tmp)
+            result.statistics = validation.statistics
         if options.rejects is not None:
             with atomic_writer(options.rejects) as f:
                 rejects = csv.writer(f)
@@ -455,6 +458,12 @@ def _finish(
         result.output = output_name(output)
         result.written = True
         return result
+
+
+def _counted(releases: Iterable[dict], statistics: Statistics) -> Iterator[dict]:
+    for release in releases:
+        statistics.add_release(release)
+        yield release
 
 
 def _read_ocds_paths(

@@ -93,6 +93,8 @@ class ConvertResult(Result):
     #: Processes not built because their rows were those of a known fingerprint (see ``Incremental``).
     skipped: int = 0
     validation: Any = None
+    #: The package's statistics, per process (``validation.statistics`` when it was validated).
+    statistics: Any = None
     output: str | None = None
     written: bool = False
     #: The mapping used (a bundled name or a file) and the layout found in the workbook.

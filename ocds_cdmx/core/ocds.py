@@ -75,3 +75,20 @@ def is_package(value: Any) -> bool:
 def package_key(metadata: dict) -> str:
     """``records`` for a record package, ``releases`` for a release package."""
     return "records" if "records" in metadata else "releases"
+
+
+#: The fields that OCDS's guidance names as the minimum for useful data, each with the stage it belongs
+#: to (the buyer is a stage of its own: every process has one).
+COVERAGE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("tender", "tender_value"),
+    ("tender", "tender_period"),
+    ("tender", "tender_title"),
+    ("buyer", "buyer_name"),
+    ("award", "award_value"),
+    ("award", "award_date"),
+    ("award", "supplier_name"),
+    ("contract", "contract_period"),
+)
+#: The stages of :data:`COVERAGE_FIELDS`: shares of processes with a tender, of all processes, of awards
+#: and of contracts.
+COVERAGE_STAGES = ("tender", "buyer", "award", "contract")

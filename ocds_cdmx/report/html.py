@@ -5,7 +5,9 @@ that prints well: the headline, the problems grouped as OCP's Review Tool groups
 errors, structure and additional fields, conformance, quality; for a workbook, what its reading found
 too) with what each means, how to fix it and its first places (cells, for a converted workbook), the
 key figures with their charts (amounts by procedure type and by month, releases by stage) and the
-coverage of the eight fields that OCDS's guidance names, by agency and stage (:mod:`.figures`).
+coverage of the eight fields that OCDS's guidance names, by agency and stage. The figures are the
+statistics that the validation counted per process in its one pass over the package (the result's
+``statistics``), not a second reading of the files.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from markupsafe import Markup, escape
 
 from .. import __version__
 from ..core.findings import ERROR, INFO, WARNING, Findings
-from .figures import COVERAGE_FIELDS, STAGES
+from ..core.ocds import COVERAGE_FIELDS, COVERAGE_STAGES, TAG_STAGE
 from .messages import N_, finding_text, input_error_text, ntr, text, tr
 
 if TYPE_CHECKING:
@@ -74,7 +76,6 @@ WORDS: dict[str, str] = {
     "by_method": N_("Amount awarded by procedure type ({currency})"),
     "by_month": N_("Amount awarded by month ({currency})"),
     "by_stage": N_("Releases by stage"),
-    "no_figures": N_("The figures need the data as a file (standard input is read only once)."),
     "no_amounts": N_("No award has an amount."),
     "coverage": N_("Coverage of the fields that make data useful"),
     "coverage_note": N_(
@@ -174,10 +175,22 @@ def section_of(check: str, family: str) -> str:
     return _CHECK_SECTION.get(check) or _FAMILY_SECTION.get(family, "other")
 
 
-def html_report(result: ValidationResult | ConvertResult, lang: str, figures: dict[str, Any] | None = None) -> str:
-    """The HTML report of a validation or a conversion (``figures`` from :func:`.figures.figures_of`)."""
+def html_report(
+    result: ValidationResult | ConvertResult,
+    lang: str,
+    statistics: dict[str, Any] | None = None,
+    *,
+    show_statistics: bool = True,
+) -> str:
+    """The HTML report of a validation or a conversion. Its figures are ``statistics`` (a
+    ``Statistics.as_dict()``), by default those that the result carries (for a conversion, those of the
+    package it wrote); none without releases or records, or with ``show_statistics`` false."""
     convert = hasattr(result, "sheets")
     validation = result.validation if convert else result
+    if statistics is None and show_statistics and getattr(result, "statistics", None) is not None:
+        statistics = result.statistics.as_dict()
+    if not show_statistics or not statistics or not (statistics.get("releases") or statistics.get("records")):
+        statistics = None
     findings: list[Findings] = [result.findings]
     if convert and validation is not None:
         findings.append(validation.findings)
@@ -198,7 +211,7 @@ def html_report(result: ValidationResult | ConvertResult, lang: str, figures: di
         ),
         "status": word(status, lang),
         "ok": ok,
-        "counts": _counts(result, validation, figures, convert, lang),
+        "counts": _counts(result, validation, convert, lang),
         "sources": _sources(result, validation, convert),
         "input_errors": [input_error_text(e, lang) for e in result.input_errors],
         "workbook": _workbook(result, lang) if convert else None,
@@ -208,20 +221,16 @@ def html_report(result: ValidationResult | ConvertResult, lang: str, figures: di
             main=result.findings.source if convert else None,
             show_source=not convert and len({s.source for s in result.sources}) > 1,
         ),
-        "figures": _figures(figures, lang) if figures is not None else None,
-        # Without figures, say why only where it is not obvious: standard input is read once.
-        "figures_note": word("no_figures", lang)
-        if figures is None and not convert and any(s.source == "<stdin>" for s in result.sources)
-        else "",
+        "figures": _figures(statistics, lang) if statistics is not None else None,
     }
     return _template().render(**context)
 
 
 def write_html(
-    result: ValidationResult | ConvertResult, lang: str, out: IO[str], figures: dict[str, Any] | None = None
+    result: ValidationResult | ConvertResult, lang: str, out: IO[str], *, show_statistics: bool = True
 ) -> None:
-    """Write the HTML report to ``out``."""
-    out.write(html_report(result, lang, figures))
+    """Write the HTML report to ``out`` (:func:`html_report`)."""
+    out.write(html_report(result, lang, show_statistics=show_statistics))
 
 
 @functools.cache
@@ -235,7 +244,7 @@ def _template() -> Any:
     return env.get_template("report.html")
 
 
-def _counts(result: Any, validation: Any, figures: dict | None, convert: bool, lang: str) -> list[tuple[str, Any, str]]:
+def _counts(result: Any, validation: Any, convert: bool, lang: str) -> list[tuple[str, Any, str]]:
     """The headline's numbers: (label, number, style)."""
     counts = [
         (word("errors", lang), result.errors, "error" if result.errors else "ok"),
@@ -248,8 +257,7 @@ def _counts(result: Any, validation: Any, figures: dict | None, convert: bool, l
         if stats.get("records"):
             counts.append((word("records", lang), stats["records"], ""))
         counts.append((word("releases", lang), stats.get("releases", 0), ""))
-        processes = figures["processes"] if figures is not None else stats.get("ocids", 0)
-        counts.append((word("processes", lang), processes, ""))
+        counts.append((word("processes", lang), stats.get("ocids", 0), ""))
     return counts
 
 
@@ -360,22 +368,44 @@ def _sections(
     return sections
 
 
-def _figures(figures: dict[str, Any], lang: str) -> dict[str, Any]:
-    currency = figures.get("currency") or ""
-    first, last = figures.get("first_date"), figures.get("last_date")
+def chart_series(stats: dict[str, Any]) -> dict[str, Any]:
+    """The charts' series, from the statistics: the amounts awarded in the currency most awarded, by
+    procedure type (largest first) and by month (in order; awards of no known month left out), and the
+    releases of each stage (most first; as many in the order of the stages)."""
+    amounts = stats.get("award_amounts") or {}
+    currency = max(amounts, key=lambda c: (amounts[c], c)) if amounts else None
+
+    def series(by: dict[str, dict[str, float]]) -> dict[str, float]:
+        return {k: v[currency] for k, v in by.items() if currency in v}
+
+    by_method = series(stats.get("award_amounts_by_method") or {})
+    by_month = series(stats.get("award_amounts_by_month") or {})
+    tags = stats.get("tags") or {}
+    return {
+        "currency": currency,
+        "by_method": dict(sorted(by_method.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_month": {k: v for k, v in sorted(by_month.items()) if k},
+        "by_stage": dict(sorted(tags.items(), key=lambda kv: (-kv[1], TAG_STAGE.get(kv[0], len(TAG_STAGE)), kv[0]))),
+    }
+
+
+def _figures(stats: dict[str, Any], lang: str) -> dict[str, Any]:
+    series = chart_series(stats)
+    currency = series["currency"] or ""
+    first, last = stats.get("first_date"), stats.get("last_date")
     numbers = [
-        (word("processes", lang), _int(figures["processes"])),
-        (word("releases", lang), _int(figures["releases"])),
-        *([(word("records", lang), _int(figures["records"]))] if figures.get("records") else []),
-        (word("buyers", lang), _int(figures["buyers"])),
-        (word("suppliers", lang), _int(figures["suppliers"])),
+        (word("processes", lang), _int(stats["ocids"])),
+        (word("releases", lang), _int(stats["releases"])),
+        *([(word("records", lang), _int(stats["records"]))] if stats.get("records") else []),
+        (word("buyers", lang), _int(stats["buyers_count"])),
+        (word("suppliers", lang), _int(stats["suppliers_count"])),
         (word("dates", lang), f"{first[:10]} – {last[:10]}" if first and last else "–"),
-        (word("awarded", lang), _money_list(figures["award_amounts"]) or "–"),
-        (word("contracted", lang), _money_list(figures["contract_amounts"]) or "–"),
+        (word("awarded", lang), _money_list(stats["award_amounts"]) or "–"),
+        (word("contracted", lang), _money_list(stats["contract_amounts"]) or "–"),
     ]
-    methods = [(_method(k, lang), v) for k, v in figures["amounts_by_method"].items()]
-    months = list(figures["amounts_by_month"].items())
-    stages = [(_tag(k, lang), v) for k, v in figures["stages"].items()]
+    methods = [(_method(k, lang), v) for k, v in series["by_method"].items()]
+    months = list(series["by_month"].items())
+    stages = [(_tag(k, lang), v) for k, v in series["by_stage"].items()]
     charts = []
     if methods:
         title = word("by_method", lang, currency=currency)
@@ -386,11 +416,13 @@ def _figures(figures: dict[str, Any], lang: str) -> dict[str, Any]:
     if stages:
         title = word("by_stage", lang)
         charts.append((title, _hbars(stages, title, _int, lang)))
-    return {"numbers": numbers, "charts": charts, "amounts": bool(methods), "coverage": _coverage(figures, lang)}
+    return {"numbers": numbers, "charts": charts, "amounts": bool(methods), "coverage": _coverage(stats, lang)}
 
 
-def _coverage(figures: dict[str, Any], lang: str) -> dict[str, Any]:
-    stages = [(word(f"stage_{stage}", lang), sum(1 for s, _ in COVERAGE_FIELDS if s == stage)) for stage in STAGES]
+def _coverage(stats: dict[str, Any], lang: str) -> dict[str, Any]:
+    stages = [
+        (word(f"stage_{stage}", lang), sum(1 for s, _ in COVERAGE_FIELDS if s == stage)) for stage in COVERAGE_STAGES
+    ]
     fields = [word(name, lang) for _, name in COVERAGE_FIELDS]
 
     def cells(row: dict[str, list[int]]) -> list[dict[str, Any]]:
@@ -405,10 +437,8 @@ def _coverage(figures: dict[str, Any], lang: str) -> dict[str, Any]:
             out.append({"text": f"{share:.0%}", "level": level, "title": f"{have} / {of}"})
         return out
 
-    rows = [
-        {"name": buyer or word("no_buyer", lang), "cells": cells(row)} for buyer, row in figures["coverage"].items()
-    ]
-    total = {"name": word("all_agencies", lang), "cells": cells(figures["coverage_total"])}
+    rows = [{"name": buyer or word("no_buyer", lang), "cells": cells(row)} for buyer, row in stats["coverage"].items()]
+    total = {"name": word("all_agencies", lang), "cells": cells(stats["coverage_total"])}
     return {"stages": stages, "fields": fields, "rows": rows, "total": total}
 
 

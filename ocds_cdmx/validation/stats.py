@@ -5,8 +5,12 @@ again in its implementation release. Adding up every release would count it thre
 amounts, procedure types, buyers and suppliers come from each process's latest state, as its compiled
 release has it: each award and contract once (by id), the value of the latest release that gave one,
 the procedure type and buyer of the latest release that names them. A record package gives that state
-in each record's ``compiledRelease``. Only the counts of releases and tags and the date range are per
-release.
+in each record's ``compiledRelease``. Only the counts of releases and tags (the releases of each stage,
+a record's releases too) and the date range are per release.
+
+The coverage of the eight fields that OCDS's guidance names (:data:`~ocds_cdmx.core.ocds.COVERAGE_FIELDS`)
+is counted from the same state, per buyer: a field is there when a release of the process gave it (as
+in its compiled release, where a later release that leaves a field out does not remove it).
 
 Memory: one small state per process, spilled to a scratch file on disk when there are many
 (:data:`SPILL_AFTER`), and merged again process by process at the end.
@@ -24,6 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.ocds import COVERAGE_FIELDS
 from ..io.scratch import KeyedStore
 
 #: Processes kept in memory before their states go to a scratch file (about 1 KB each).
@@ -41,6 +46,15 @@ class _Award:
     value: Dated | None = None
     date: Dated | None = None
     suppliers: set[str] = field(default_factory=set)
+    #: For the coverage: an amount (with or without currency), a supplier with a name.
+    valued: bool = False
+    supplier_named: bool = False
+
+
+@dataclass
+class _Contract:
+    value: Dated | None = None
+    period: bool = False
 
 
 @dataclass
@@ -50,21 +64,28 @@ class _Process:
     buyer: Dated | None = None
     method: Dated | None = None
     date: Dated | None = None
+    #: Whether a tender gave its value, period and title; None: no release had a tender.
+    tender: tuple[bool, bool, bool] | None = None
     awards: dict[str, _Award] = field(default_factory=dict)
-    contracts: dict[str, Dated] = field(default_factory=dict)
+    contracts: dict[str, _Contract] = field(default_factory=dict)
 
     def merge(self, other: _Process) -> None:
         """Fold in another partial state of the same process (order decides, as the merge rules do)."""
         self.buyer = _latest(self.buyer, other.buyer)
         self.method = _latest(self.method, other.method)
         self.date = _latest(self.date, other.date)
+        self.tender = _either(self.tender, other.tender)
         for key, theirs in other.awards.items():
             mine = self.awards.setdefault(key, _Award())
             mine.value = _latest(mine.value, theirs.value)
             mine.date = _latest(mine.date, theirs.date)
             mine.suppliers |= theirs.suppliers
-        for key, value in other.contracts.items():
-            self.contracts[key] = _latest(self.contracts.get(key), value)  # type: ignore[assignment]
+            mine.valued |= theirs.valued
+            mine.supplier_named |= theirs.supplier_named
+        for key, contract in other.contracts.items():
+            own = self.contracts.setdefault(key, _Contract())
+            own.value = _latest(own.value, contract.value)
+            own.period |= contract.period
 
 
 def _latest(a: Dated | None, b: Dated | None) -> Dated | None:
@@ -73,6 +94,24 @@ def _latest(a: Dated | None, b: Dated | None) -> Dated | None:
     if b is None:
         return a
     return b if b[0] >= a[0] else a
+
+
+def _either(a: tuple[bool, ...] | None, b: tuple[bool, ...] | None) -> Any:
+    """Fields that either state has (None: neither has the part at all)."""
+    if a is None or b is None:
+        return b if a is None else a
+    return tuple(x or y for x, y in zip(a, b, strict=True))
+
+
+def _has_amount(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    amount = value.get("amount")
+    return isinstance(amount, int | float) and not isinstance(amount, bool)
+
+
+def _has_period(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value.get("startDate") or value.get("endDate"))
 
 
 def _amount(value: Any) -> tuple[decimal.Decimal, str] | None:
@@ -134,25 +173,31 @@ class Statistics:
         if not isinstance(release, dict):
             return
         self.releases += 1
+        self._tag(release)
+        self._fold(release)
+
+    def _tag(self, release: dict) -> None:
         tags = release.get("tag")
         if isinstance(tags, list):
-            self.tags.update(t for t in tags if isinstance(t, str))
-        self._fold(release)
+            self.tags.update({t for t in tags if isinstance(t, str)})
 
     def add_record(self, record: Any) -> None:
         """Count one record: its process's state is its compiled release, or else its embedded releases."""
         if not isinstance(record, dict):
             return
         self.records += 1
+        releases = record.get("releases")
+        releases = [r for r in releases if isinstance(r, dict)] if isinstance(releases, list) else []
+        for release in releases:  # the record's releases, embedded or linked, by their stage
+            self._tag(release)
         compiled = record.get("compiledRelease")
         if isinstance(compiled, dict):
             self._fold(compiled, record.get("ocid"))
             return
-        releases = record.get("releases")
         folded = False
-        for release in releases if isinstance(releases, list) else []:
+        for release in releases:
             # Linked releases (url and date only) say nothing of the process but its date.
-            if isinstance(release, dict) and "id" in release:
+            if "id" in release:
                 self._fold(release, record.get("ocid"))
                 folded = True
         if not folded and isinstance(record.get("ocid"), str) and record["ocid"]:
@@ -184,8 +229,15 @@ class Statistics:
         if isinstance(buyer, dict) and _text(buyer.get("name")):
             state.buyer = _latest(state.buyer, (order, buyer["name"].strip()))
         tender = release.get("tender")
-        if isinstance(tender, dict) and _text(tender.get("procurementMethod")):
-            state.method = _latest(state.method, (order, tender["procurementMethod"]))
+        if isinstance(tender, dict):
+            if _text(tender.get("procurementMethod")):
+                state.method = _latest(state.method, (order, tender["procurementMethod"]))
+            given = (
+                _has_amount(tender.get("value")),
+                _has_period(tender.get("tenderPeriod")),
+                bool(_text(tender.get("title"))),
+            )
+            state.tender = _either(state.tender, given)
         awards = release.get("awards")
         for i, award in enumerate(awards if isinstance(awards, list) else []):
             if not isinstance(award, dict):
@@ -194,11 +246,13 @@ class Statistics:
             value = _amount(award.get("value"))
             if value is not None:
                 mine.value = _latest(mine.value, (order, value))
+            mine.valued |= _has_amount(award.get("value"))
             if _text(award.get("date")):
                 mine.date = _latest(mine.date, (order, award["date"]))
             suppliers = award.get("suppliers")
             for supplier in suppliers if isinstance(suppliers, list) else []:
                 if isinstance(supplier, dict):
+                    mine.supplier_named |= bool(_text(supplier.get("name")))
                     name = supplier.get("id") if supplier.get("id") not in (None, "") else supplier.get("name")
                     if isinstance(name, str | int) and not isinstance(name, bool) and str(name).strip():
                         mine.suppliers.add(str(name).strip())
@@ -206,12 +260,11 @@ class Statistics:
         for i, contract in enumerate(contracts if isinstance(contracts, list) else []):
             if not isinstance(contract, dict):
                 continue
-            key = _key(contract, i)
+            own = state.contracts.setdefault(_key(contract, i), _Contract())
             value = _amount(contract.get("value"))
             if value is not None:
-                state.contracts[key] = _latest(state.contracts.get(key), (order, value))  # type: ignore[assignment]
-            else:
-                state.contracts.setdefault(key, None)  # type: ignore[arg-type]
+                own.value = _latest(own.value, (order, value))
+            own.period |= _has_period(contract.get("period"))
 
     def _spill(self) -> None:
         if self._spilled is None:
@@ -265,6 +318,8 @@ class Statistics:
         by_method: dict[str, dict[str, decimal.Decimal]] = {}
         by_month: dict[str, dict[str, decimal.Decimal]] = {}
         award_count = contract_count = 0
+        # Per buyer ("" for none) and field: [have it, of how many] (processes, or awards, or contracts).
+        coverage: dict[str, dict[str, list[int]]] = {}
 
         def add(into: dict, currency: str, amount: decimal.Decimal) -> None:
             into[currency] = _CONTEXT.add(into.get(currency, zero), amount)
@@ -276,6 +331,20 @@ class Statistics:
             method = state.method[1] if state.method is not None else None
             if method is not None:
                 methods[method] += 1
+            buyer = state.buyer[1] if state.buyer is not None else ""
+            row = coverage.get(buyer)
+            if row is None:
+                row = coverage[buyer] = {name: [0, 0] for _, name in COVERAGE_FIELDS}
+            present = [("buyer_name", state.buyer is not None)]
+            if state.tender is not None:
+                present += zip(("tender_value", "tender_period", "tender_title"), state.tender, strict=True)
+            for award in state.awards.values():
+                present += [("award_value", award.valued), ("award_date", award.date is not None),
+                            ("supplier_name", award.supplier_named)]  # fmt: skip
+            present += [("contract_period", c.period) for c in state.contracts.values()]
+            for name, there in present:
+                row[name][0] += there
+                row[name][1] += 1
             for award in state.awards.values():
                 award_count += 1
                 suppliers |= award.suppliers
@@ -286,10 +355,10 @@ class Statistics:
                 add(by_method.setdefault(method or "", {}), currency, amount)
                 when = award.date[1] if award.date is not None else state.date[1] if state.date is not None else ""
                 add(by_month.setdefault(when[:7], {}), currency, amount)
-            for value in state.contracts.values():
+            for contract in state.contracts.values():
                 contract_count += 1
-                if value is not None:
-                    add(contracts_total, value[1][1], value[1][0])
+                if contract.value is not None:
+                    add(contracts_total, contract.value[1][1], contract.value[1][0])
 
         def money(totals: dict[str, decimal.Decimal]) -> dict[str, float]:
             rounded = {k: _cents(v) for k, v in sorted(totals.items())}
@@ -306,6 +375,7 @@ class Statistics:
             "contract_amounts": money(contracts_total),
             "by_method": {k: money(v) for k, v in sorted(by_method.items())},
             "by_month": {k: money(v) for k, v in sorted(by_month.items())},
+            "coverage": coverage,
         }
         return self._summary
 
@@ -317,6 +387,12 @@ class Statistics:
     def as_dict(self) -> dict:
         """The statistics as JSON-ready data (their meaning is in the README)."""
         s = self._compute()
+        coverage = s["coverage"]
+        total = {name: [0, 0] for _, name in COVERAGE_FIELDS}
+        for row in coverage.values():
+            for name, (have, of) in row.items():
+                total[name][0] += have
+                total[name][1] += of
         return {
             "releases": self.releases,
             "records": self.records,
@@ -334,4 +410,6 @@ class Statistics:
             "contract_amounts": s["contract_amounts"],
             "award_amounts_by_method": s["by_method"],
             "award_amounts_by_month": s["by_month"],
+            "coverage": {b: coverage[b] for b in sorted(coverage, key=lambda b: (not b, b.casefold(), b))},
+            "coverage_total": total,
         }
