@@ -29,6 +29,7 @@ from ..schema import TAGS, Profile, SchemaStore, load_profile
 from . import quality
 from .schema_pass import Compiler, Node, Walker
 from .stats import Statistics
+from .strict import CleanCheck
 
 OCID_PREFIX = re.compile(r"^ocds-[a-z0-9]{6}")
 #: Releases per batch handed to a worker, and how many releases a package must have read before a
@@ -80,6 +81,14 @@ class _Compiled:
         self.profile = profile
         self.compiler = Compiler(profile)
         self._nodes: dict[str, Node] = {}
+        self._clean: dict[bool, CleanCheck] = {}
+
+    def clean_check(self, quality: bool) -> CleanCheck:
+        """The gate that tells releases in which the walk finds nothing (:mod:`.strict`)."""
+        if quality not in self._clean:
+            codes = {name: cl.codes for name, cl in self.profile.codelists.items()}
+            self._clean[quality] = CleanCheck(self.node("release"), codes, quality=quality)
+        return self._clean[quality]
 
     def node(self, name: str) -> Node:
         if name not in self._nodes:
@@ -250,7 +259,9 @@ class Validator(DocumentVisitor):
 
     def check_release(self, profile: Profile, release: Any, path: tuple, walker: Walker, findings: Findings) -> None:
         """The checks that need nothing but the release itself: schema, OCID and quality."""
-        walker.walk(self.compiled(profile).node("release"), release, path)
+        compiled = self.compiled(profile)
+        if not compiled.clean_check(self.options.quality_checks).clean(release):
+            walker.walk(compiled.node("release"), release, path)
         if isinstance(release, dict):
             self.ocid(release, path, findings)
             if self.options.quality_checks:
@@ -315,7 +326,7 @@ def _init_worker(options: ValidateOptions, dirs: list, version: str, extensions:
     store.dirs = [tuple(d) for d in dirs]
     validator = Validator(store, options)
     profile = load_profile(store, version, extensions)
-    validator.compiled(profile).node("release")
+    validator.compiled(profile).clean_check(options.quality_checks)
     _WORKER = (validator, profile)
 
 
