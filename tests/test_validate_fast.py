@@ -353,3 +353,48 @@ def test_each_check_is_refused(edit):
     found = _walk_finds(validator, profile, release, True)
     assert check in {c for c, _, _ in found}, found
     assert not validator.compiled(profile).clean_check(True).clean(release)
+
+
+def _report(path: Path, *extra: str) -> tuple[int, dict]:
+    args = ["validate", "--format", "json", "--max-locations", "0", "--lang", "en", *extra, str(path)]
+    result = CliRunner().invoke(main, args)
+    return result.exit_code, json.loads(result.output)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_keys_after_the_releases_are_read_once_or_twice_as_needed(tmp_path, jobs, monkeypatch):
+    """A package is read once; when "extensions" or "version" turns out to follow its releases, what
+    was found with the guessed schema is undone and the package is read again: the report is that of
+    the same package with those keys first."""
+    monkeypatch.setattr("ocds_cdmx.validation.engine.PARALLEL_AFTER", 50)
+    fixture = json.loads((FIXTURES / "validate" / "cove_extensions_offline" / "input.json").read_text())
+    releases = fixture["releases"] * 60
+    first = {"version": "1.1", "extensions": fixture["extensions"], "releases": releases}
+    last = {"releases": releases, "version": "1.1", "extensions": fixture["extensions"]}
+    (tmp_path / "first.json").write_text(json.dumps(first), encoding="utf-8")
+    (tmp_path / "last.json").write_text(json.dumps(last), encoding="utf-8")
+    from ocds_cdmx.validation import engine
+
+    reread, reads = engine.reread_document, []
+    monkeypatch.setattr(engine, "reread_document", lambda doc: reads.append(doc) or reread(doc))
+    code, expected = _report(tmp_path / "first.json", "--jobs", jobs)
+    code_last, report = _report(tmp_path / "last.json", "--jobs", jobs)
+    assert len(reads) == 1
+    assert expected["sources"][0]["extensions"]
+    for key in ("findings", "statistics"):
+        assert json.dumps(report[key]).replace("last.json", "first.json") == json.dumps(expected[key])
+    assert (code_last, report["sources"][0]["extensions"]) == (code, expected["sources"][0]["extensions"])
+    # Keys after the releases that do not choose the schema need no second reading.
+    (tmp_path / "publisher.json").write_text(json.dumps({**first, "publisher": {"name": "x"}}), encoding="utf-8")
+    _report(tmp_path / "publisher.json", "--jobs", jobs)
+    assert len(reads) == 1
+
+
+def test_an_unknown_version_after_the_releases(tmp_path):
+    release = _clean_release()
+    path = tmp_path / "late.json"
+    path.write_text(json.dumps({"releases": [release, {**release, "tag": "x"}], "version": "9.9"}), encoding="utf-8")
+    code, report = _report(path)
+    assert code == 2
+    assert report["findings"] == [] and report["sources"] == []
+    assert report["input_errors"]

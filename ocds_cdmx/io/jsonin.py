@@ -66,6 +66,16 @@ class Document:
     item_key: str | None = None
     line: int = 1
     scanner: _Scanner | None = field(default=None, repr=False)
+    #: The top-level keys that ``metadata`` had before the first item: without look-ahead, the keys
+    #: written after the item array are there only once ``items`` has been consumed.
+    leading: frozenset = frozenset()
+    #: Where the document starts: (path, encoding, character offset), to read it again.
+    origin: tuple | None = field(default=None, repr=False)
+
+    def late_keys(self) -> set[str]:
+        """The keys written after the item array that ``metadata`` did not have before the first item
+        (complete once ``items`` has been consumed)."""
+        return set(self.metadata) - self.leading - {self.item_key}
 
     def item_text(self) -> str:
         """The JSON text of the item just yielded by ``items`` (to hand it to another process)."""
@@ -279,10 +289,16 @@ def spooled_stdin() -> Iterator[str]:
             os.unlink(name)
 
 
-def iter_documents(path: str, encoding: str | None = None, label: str | None = None) -> Iterator[Document]:
+def iter_documents(
+    path: str, encoding: str | None = None, label: str | None = None, *, lookahead: bool = True
+) -> Iterator[Document]:
     """Yield every top-level JSON value of ``path`` as a :class:`Document`.
 
-    A document's ``items`` must be consumed before the next document is requested.
+    A document's ``items`` must be consumed before the next document is requested. A package whose
+    ``version`` and ``extensions`` do not both come before its item array is read twice, the first time
+    only for the keys after the array, so that ``metadata`` is complete before the first item; with
+    ``lookahead`` false it is read once, and the caller looks at :meth:`Document.late_keys` after the
+    items (and, when one of them matters, reads the document again with :func:`reread_document`).
     """
     source = label or path
     with open_text(path, encoding) as text:
@@ -296,7 +312,7 @@ def iter_documents(path: str, encoding: str | None = None, label: str | None = N
                 return
             line, _ = scanner.line_col(scanner.pos)
             if c == "{":
-                doc = _object_document(scanner, path, encoding, source, number, line)
+                doc = _object_document(scanner, path, encoding, source, number, line, lookahead)
             elif c == "[":
                 scanner.pos += 1
                 doc = Document(source, number, "array", line=line, scanner=scanner)
@@ -323,12 +339,14 @@ def _array_items(scanner: _Scanner, key: str | None) -> Iterator[tuple[str | Non
 
 
 def _object_document(
-    scanner: _Scanner, path: str, encoding: str | None, source: str, number: int, line: int
+    scanner: _Scanner, path: str, encoding: str | None, source: str, number: int, line: int, lookahead: bool = True
 ) -> Document:
     start = scanner.char_offset
     scanner.pos += 1
     metadata: dict = {}
-    doc = Document(source, number, "object", metadata=metadata, line=line, scanner=scanner)
+    doc = Document(
+        source, number, "object", metadata=metadata, line=line, scanner=scanner, origin=(path, encoding, start)
+    )
 
     def members() -> Iterator[tuple[str | None, int | None, Any]]:
         first = True
@@ -365,10 +383,11 @@ def _object_document(
         doc.items = iter([(None, None, metadata)])
         return doc
     doc.shape = "package"
-    if not ("version" in metadata and "extensions" in metadata):
+    if lookahead and not ("version" in metadata and "extensions" in metadata):
         ahead = _read_metadata_ahead(path, encoding, source, start, doc.item_key)
         for key, value in ahead.items():
             metadata.setdefault(key, value)
+    doc.leading = frozenset(metadata)
 
     def items() -> Iterator[tuple[str | None, int | None, Any]]:
         if first_item is not None:
@@ -377,6 +396,19 @@ def _object_document(
 
     doc.items = items()
     return doc
+
+
+@contextlib.contextmanager
+def reread_document(doc: Document) -> Iterator[Document]:
+    """``doc`` (a package) read again from its start, this time with its metadata complete before the
+    first item."""
+    if doc.origin is None:
+        raise ValueError("only a document read from a file can be read again")
+    path, encoding, start = doc.origin
+    with open_text(path, encoding) as text:
+        scanner = _Scanner(text, doc.source)
+        scanner.skip_to(start)
+        yield _object_document(scanner, path, encoding, doc.source, doc.number, doc.line, True)
 
 
 def _read_metadata_ahead(path: str, encoding: str | None, source: str, start: int, item_key: str) -> dict:

@@ -23,7 +23,7 @@ from ..core.ocds import is_record, package_key
 from ..core.options import ValidateOptions, with_fields
 from ..core.results import Result
 from ..io.documents import DocumentVisitor, Items, package_items
-from ..io.jsonin import Document, ItemArray, expand_sources, iter_documents, spooled_stdin
+from ..io.jsonin import Document, ItemArray, expand_sources, iter_documents, reread_document, spooled_stdin
 from ..io.workers import WorkerPool, default_jobs
 from ..schema import TAGS, Profile, SchemaStore, load_profile
 from . import quality
@@ -183,6 +183,44 @@ class Validator(DocumentVisitor):
             self.release(profile, value, path)
 
     def package(self, metadata: dict, doc: Document, path: tuple, items: Items | None) -> None:
+        streamed = items is not None and doc.shape == "package"
+        if not streamed or {"version", "extensions"} <= doc.leading:
+            self.check_package(metadata, doc, path, items)
+            return
+        # The file is read once, on the guess that no "version" or "extensions" comes after the
+        # releases; when one does, what was found is undone and the package is read again.
+        snapshot = self._snapshot()
+        try:
+            self.check_package(metadata, doc, path, items)
+            late = doc.late_keys() & {"version", "extensions"}
+            if late:
+                self.profile_for(metadata, doc.source)
+        except VersionError:
+            self._restore(snapshot)
+            raise
+        if late:
+            self._restore(snapshot)
+            with reread_document(doc) as again:
+                self.check_package(again.metadata, again, path, again.items)
+
+    def _snapshot(self) -> tuple:
+        groups = {key: (g.count, len(g.locations)) for key, g in self.findings.groups.items()}
+        return groups, copy.deepcopy(self.stats), len(self.result.sources), self._done, self._summary
+
+    def _restore(self, snapshot: tuple) -> None:
+        groups, stats, sources, done, summary = snapshot
+        for key in [k for k in self.findings.groups if k not in groups]:
+            del self.findings.groups[key]
+        for key, (count, kept) in groups.items():
+            group = self.findings.groups[key]
+            group.count = count
+            del group.locations[kept:]
+        self.stats = self.result.statistics = stats
+        del self.result.sources[sources:]
+        self._done, self._summary = done, summary
+
+    def check_package(self, metadata: dict, doc: Document, path: tuple, items: Items | None) -> None:
+        """Validate one package: its items, then the package without them."""
         if self._summary is not None:
             self._summary.count += 1
         source = doc.source
@@ -434,7 +472,8 @@ def validate(
         try:
             with contextlib.ExitStack() as stack:
                 real = stack.enter_context(spooled_stdin()) if path == "-" else path
-                for doc in iter_documents(real, options.encoding, label="<stdin>" if path == "-" else path):
+                label = "<stdin>" if path == "-" else path
+                for doc in iter_documents(real, options.encoding, label=label, lookahead=False):
                     validator.document(doc)
         except CdmxError as e:
             result.input_errors.append(e)
