@@ -5,19 +5,37 @@ Exit codes: 0 fine, 1 the data has problems, 2 usage or input/output errors.
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from .. import __version__
-from .convert import convert_command
-from .mappings import mappings_group
-from .merge import merge_command
-from .publish import publish_command
-from .schema import schema_group
-from .site import site_command
-from .validate import validate_command
+
+#: Each command's module and object, imported when the command runs (or help lists it), so that
+#: ``cdmx validate`` does not load the converter, the publisher and the site builder first.
+COMMANDS = {
+    "convert": ("convert", "convert_command"),
+    "mappings": ("mappings", "mappings_group"),
+    "validate": ("validate", "validate_command"),
+    "merge": ("merge", "merge_command"),
+    "publish": ("publish", "publish_command"),
+    "site": ("site", "site_command"),
+    "schema": ("schema", "schema_group"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attr = COMMANDS[cmd_name]
+            self.add_command(getattr(importlib.import_module(f".{module}", __name__), attr), cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cdmx")
 def main() -> None:
     """Publish and check Mexico City's procurement data as OCDS 1.1.
@@ -34,16 +52,5 @@ def main() -> None:
     Exit codes: 0 fine, 1 the data has problems, 2 usage or unreadable input.
     """
 
-
-for command in (
-    convert_command,
-    mappings_group,
-    validate_command,
-    merge_command,
-    publish_command,
-    site_command,
-    schema_group,
-):
-    main.add_command(command)
 
 __all__ = ["main"]

@@ -15,14 +15,15 @@ import json
 import math
 import re
 from collections.abc import Callable
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from ..core.findings import Findings
 from ..schema import Profile
 from .formats import date_time_ok, format_checker, uri_ok
 from .quality import PLACEHOLDER_LENGTHS, check_date_text, check_text
+
+if TYPE_CHECKING:
+    import jsonschema
 
 _NONE = type(None)
 PY_TYPES: dict[str, tuple[type, ...]] = {
@@ -43,13 +44,17 @@ SUPPORTED = {
     "versionId", "default", "examples", "propertyOrder", "$id", "readOnly", "format_hint",
 }  # fmt: skip
 ANNOTATIONS = {"title", "description", "definitions", "default", "examples", "$schema", "id", "$id"}
-_FORMATS = format_checker()
 #: A field name with a language suffix: the Review Tool's rule for translated fields.
 LANGUAGE = re.compile(
     r"^(.*_(((([A-Za-z]{2,3}(-([A-Za-z]{3}(-[A-Za-z]{3}){0,2}))?)|[A-Za-z]{4}|[A-Za-z]{5,8})(-([A-Za-z]{4}))?"
     r"(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*(-([0-9A-WY-Za-wy-z](-[A-Za-z0-9]{2,8})+))*"
     r"(-(x(-[A-Za-z0-9]{1,8})+))?)|(x(-[A-Za-z0-9]{1,8})+)))$"
 )
+
+
+@functools.cache
+def _formats() -> jsonschema.FormatChecker:
+    return format_checker()
 
 
 def _format_ok(fmt: str) -> Callable[[str], bool] | None:
@@ -264,8 +269,11 @@ class Compiler:
         rest = {k: v for k, v in schema.items() if k not in SUPPORTED}
         if rest:
             rest["definitions"] = root.get("definitions", {})
+            # Imported here: most profiles have no such keyword, and the library takes long to import.
+            import jsonschema
+
             cls = jsonschema.validators.validator_for(rest, default=jsonschema.Draft4Validator)
-            node.fallback = cls(rest, format_checker=_FORMATS)
+            node.fallback = cls(rest, format_checker=_formats())
 
 
 def _deprecation(value: Any) -> tuple[str, str]:
