@@ -35,7 +35,7 @@ OCID_PREFIX = re.compile(r"^ocds-[a-z0-9]{6}")
 #: Releases per batch handed to a worker, and how many releases a package must have read before a
 #: worker is started (small files are not worth its start-up).
 BATCH = 200
-PARALLEL_AFTER = 2000
+PARALLEL_AFTER = 1000
 
 
 @dataclass
@@ -379,19 +379,21 @@ class _Shared:
     """Shares the checking of one package's releases between this process and workers.
 
     This process has already decoded each release (to find where it ends); a worker decodes it again
-    from its text, which costs less than sending the decoded release. So this process keeps a share of
-    the batches for itself, and the results of all batches are merged in input order.
+    from its text, which costs less than sending the decoded release. A batch goes to the workers
+    while they have fewer than ``IN_FLIGHT`` batches each to do, and is checked here otherwise, so
+    that neither side waits for the other whatever the share of reading and checking; the results of
+    all batches are merged in input order.
     """
 
-    LOCAL_EVERY = 2  # one batch in two is checked here
+    IN_FLIGHT = 2
 
     def __init__(self, validator: Validator, profile: Profile, source: str) -> None:
         self.validator = validator
         self.profile = profile
         self.source = source
         self.batch: list[tuple[tuple, Any, str]] = []
-        self.count = 0
         self.pending: deque = deque()
+        self.remote = 0
         store = validator.store
         self.pool = WorkerPool(
             max(1, validator.jobs - 1),
@@ -409,21 +411,26 @@ class _Shared:
     def _submit(self) -> None:
         global worker_batches
         batch, self.batch = self.batch, []
-        self.count += 1
         self.pool.start()
-        if self.pool.pool is None or self.count % self.LOCAL_EVERY == 0:
-            findings = self.validator.check_batch(self.profile, self.source, [(p, r) for p, r, _ in batch])
-            self.pending.append((len(batch), findings))
-        else:
+        if self.pool.pool is not None and self.remote < self.IN_FLIGHT * self.pool.jobs:
             task = (self.source, [(p, t) for p, _, t in batch])
             self.pending.append((len(batch), self.pool.submit(_check_texts, task)))
+            self.remote += 1
             worker_batches += 1
-        while len(self.pending) > 4 or (self.pending and isinstance(self.pending[0][1], Findings)):
+        else:
+            findings = self.validator.check_batch(self.profile, self.source, [(p, r) for p, r, _ in batch])
+            self.pending.append((len(batch), findings))
+        while self.pending and (isinstance(self.pending[0][1], Findings) or self.pending[0][1].ready()):
             self._collect()
+        while len(self.pending) > 4 * (self.IN_FLIGHT * self.pool.jobs + 1):
+            self._collect()  # results held for the order stay few
 
     def _collect(self) -> None:
         n, result = self.pending.popleft()
-        self.validator.findings.merge(result if isinstance(result, Findings) else result.get())
+        if not isinstance(result, Findings):
+            result = result.get()
+            self.remote -= 1
+        self.validator.findings.merge(result)
         self.validator.tick(n)
 
     def finish(self) -> None:

@@ -47,7 +47,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from .quality import MOJIBAKE, PLACEHOLDER_DATES, PLACEHOLDERS
+from .quality import MOJIBAKE, PLACEHOLDER_DATES, PLACEHOLDERS, check_text
 from .schema_pass import PY_TYPES, Node
 
 #: Values that the walk's format checks surely accept, so that they need no call into Python.
@@ -115,7 +115,7 @@ class _Builder:
         if node.fallback is not None or node.special is not None or node.multiple_of:
             return _REFUSE
         out: dict[str, Any] = {}
-        extra: list[dict] = [self.text]
+        extra: list[dict] = [] if self._text_implied(node) else [self.text]
         if node.types is not None:
             known = [t for t in node.types if t in PY_TYPES]
             if not known:
@@ -136,8 +136,28 @@ class _Builder:
         codes = self.codes.get(node.codelist) if node.codelist else None
         if codes is not None and (node.types is None or "string" in node.types):
             extra.append({"enum": [*sorted(codes), None]} if "null" in (node.types or ()) else self._codes(codes))
-        out["allOf"] = extra
+        if extra:
+            out["allOf"] = extra
         return out
+
+    def _text_implied(self, node: Node) -> bool:
+        """Whether every string that ``node``'s other checks accept is one in which the walk finds
+        nothing: a date-time or URI (checked by the walk's own functions: no blank, placeholder or
+        mojibake is one), or a code or ``enum`` value, when each of them is such a string."""
+        if node.format_ok is not None:
+            return True
+        codes = self.codes.get(node.codelist) if node.codelist else None
+        if codes is not None and (node.types is None or "string" in node.types):
+            return all(self._text_ok(code) for code in codes)
+        if node.enum is not None and not node.is_codelist:
+            return all(self._text_ok(value) for value in node.enum if isinstance(value, str))
+        return False
+
+    def _text_ok(self, text: str) -> bool:
+        found: list = []
+        if self.quality:
+            check_text(text, (), lambda *args, **kwargs: found.append(args))
+        return bool(text.strip()) and not found
 
     @staticmethod
     def _codes(codes: frozenset[str]) -> dict:
@@ -215,6 +235,12 @@ def _ids_plan(node: Node, memo: dict[int, _Ids | None]) -> _Ids | None:
 def _distinct_ids(value: list) -> bool:
     """True when the walk's unique-id rule finds nothing in ``value`` (equal elements aside, which the
     schema refuses)."""
+    try:
+        ids = [item["id"] for item in value]
+        if len(set(ids)) == len(ids):
+            return True
+    except (KeyError, TypeError):  # an item that is no object or has no id, an id that is one
+        pass
     ids = []
     for item in value:
         if item.__class__ is dict:
@@ -256,13 +282,18 @@ class CleanCheck:
         top = builder.ref(root)
         schema = {**top, "definitions": builder.definitions}
         self.schema = schema
-        self.validator = jsonschema_rs.Draft4Validator(
-            schema, formats=builder.formats, validate_formats=True, retriever=_no_retrieval
-        )
         self.plan = _ids_plan(root, {})
+        try:
+            self.validator: Any = jsonschema_rs.Draft4Validator(
+                schema, formats=builder.formats, validate_formats=True, retriever=_no_retrieval
+            )
+        except Exception:  # a schema the gate cannot hold: every release is walked, as before it
+            self.validator = None
 
     def clean(self, release: Any) -> bool:
         """True when walking ``release`` would add no finding."""
+        if self.validator is None:
+            return False
         try:
             if not self.validator.is_valid(release):
                 return False
