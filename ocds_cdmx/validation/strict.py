@@ -115,29 +115,43 @@ class _Builder:
         if node.fallback is not None or node.special is not None or node.multiple_of:
             return _REFUSE
         out: dict[str, Any] = {}
-        extra: list[dict] = [] if self._text_implied(node) else [self.text]
+        extra: list[dict] = []
+        kinds = None
         if node.types is not None:
-            known = [t for t in node.types if t in PY_TYPES]
-            if not known:
+            kinds = [t for t in node.types if t in PY_TYPES]
+            if not kinds:
                 return _REFUSE
-            out["type"] = known
-        self._object(node, out)
-        self._array(node, out, extra)
-        self._string(node, out, extra)
-        for key, value in (("minimum", node.minimum), ("maximum", node.maximum)):
-            if value is not None:
-                out[key] = value
-        if node.excl_min:
-            out["exclusiveMinimum"] = True
-        if node.excl_max:
-            out["exclusiveMaximum"] = True
+            out["type"] = kinds
+        # Keywords for a kind of value that the type refuses anyway are left out: each costs a look.
+        if kinds is None or "object" in kinds:
+            self._object(node, out)
+        if kinds is None or "array" in kinds:
+            self._array(node, out)
+        if kinds is None or "string" in kinds:
+            if not self._text_implied(node):
+                extra.append(self.text)
+            self._string(node, out, extra)
+            codes = self.codes.get(node.codelist) if node.codelist else None
+            if codes is not None:
+                extra.append(self._codes(codes, kinds))
+        if kinds is None or "number" in kinds or "integer" in kinds:
+            for key, value in (("minimum", node.minimum), ("maximum", node.maximum)):
+                if value is not None:
+                    out[key] = value
+            if node.excl_min:
+                out["exclusiveMinimum"] = True
+            if node.excl_max:
+                out["exclusiveMaximum"] = True
         if node.enum is not None and not node.is_codelist:
             out["enum"] = node.enum
-        codes = self.codes.get(node.codelist) if node.codelist else None
-        if codes is not None and (node.types is None or "string" in node.types):
-            extra.append({"enum": [*sorted(codes), None]} if "null" in (node.types or ()) else self._codes(codes))
-        if extra:
-            out["allOf"] = extra
+        for constraint in extra:
+            # One keyword each: set in the node itself where it is free (all keywords of a schema
+            # hold together, as in allOf), which jsonschema-rs checks faster than an allOf.
+            (key, value), *_ = constraint.items()
+            if key in out:
+                out.setdefault("allOf", []).append(constraint)
+            else:
+                out[key] = value
         return out
 
     def _text_implied(self, node: Node) -> bool:
@@ -160,8 +174,10 @@ class _Builder:
         return bool(text.strip()) and not found
 
     @staticmethod
-    def _codes(codes: frozenset[str]) -> dict:
-        # Only strings are looked up in a codelist; other values are the type check's.
+    def _codes(codes: frozenset[str], kinds: list[str] | None = None) -> dict:
+        """Strings limited to ``codes``; other values are the type check's (no codelist holds them)."""
+        if kinds is not None and set(kinds) <= {"string", "null"}:
+            return {"enum": [*sorted(codes), *([None] if "null" in kinds else [])]}
         return {"anyOf": [{"not": {"type": "string"}}, {"enum": sorted(codes)}]}
 
     def _object(self, node: Node, out: dict) -> None:
@@ -175,7 +191,7 @@ class _Builder:
         if node.max_props is not None:
             out["maxProperties"] = node.max_props
 
-    def _array(self, node: Node, out: dict, extra: list) -> None:
+    def _array(self, node: Node, out: dict) -> None:
         items: list[dict] = [self.ref(node.items) if node.items is not None else {"$ref": "#/definitions/free"}]
         if node.items_id_warn:
             items.append({"anyOf": [{"not": {"type": "object"}}, {"required": ["id"]}]})
