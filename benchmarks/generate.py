@@ -265,8 +265,51 @@ def iter_releases(count: int, seed: int = 1) -> Iterator[dict]:
             yield release
 
 
-def write_package(count: int, path: str, seed: int = 1) -> None:
-    """Write a release package of `count` releases to `path`, one release at a time."""
+#: Ways a release is broken in a package "full of errors": each is one thing publishers get wrong.
+BREAKAGES = (
+    "date", "codelist", "required", "additional", "empty", "placeholder", "type", "duplicate_party",
+    "deprecated", "mojibake",
+)  # fmt: skip
+
+
+def break_release(release: dict, kind: str) -> dict:
+    """``release`` broken in the way ``kind`` names (see :data:`BREAKAGES`)."""
+    tender = release.setdefault("tender", {"id": "t"})
+    if kind == "date":
+        release["date"] = "31/12/2024"
+    elif kind == "codelist":
+        tender["procurementMethod"] = "licitación"
+    elif kind == "required":
+        del release["id"]
+    elif kind == "additional":
+        tender["numeroDeExpediente"] = "EXP-2024-001"
+    elif kind == "empty":
+        tender["title"] = " "
+        release["parties"][0]["roles"] = []
+    elif kind == "placeholder":
+        tender["description"] = "No Capturado"
+    elif kind == "type":
+        tender["value"] = {"amount": "1,000.00", "currency": "MXN"}
+    elif kind == "duplicate_party":
+        release["parties"].append({**release["parties"][0], "name": "Otra"})
+    elif kind == "deprecated":
+        tender["amendment"] = {"rationale": "Cambio de fechas"}
+    elif kind == "mojibake":
+        release["buyer"]["name"] = "SecretarÃ­a de AdministraciÃ³n y Finanzas"
+    return release
+
+
+def iter_broken_releases(count: int, every: int = 10, seed: int = 1) -> Iterator[dict]:
+    """:func:`iter_releases` with one release in ``every`` broken, in turn in each way of :data:`BREAKAGES`."""
+    for i, release in enumerate(iter_releases(count, seed)):
+        if i % every == every - 1:
+            release = break_release(release, BREAKAGES[(i // every) % len(BREAKAGES)])
+        yield release
+
+
+def write_package(count: int, path: str, seed: int = 1, broken_every: int = 0) -> None:
+    """Write a release package of `count` releases to `path`, one release at a time (one in
+    ``broken_every`` broken, when given)."""
     with open(path, "w", encoding="utf-8") as f:
         f.write('{"uri":"https://datos.cdmx.gob.mx/ocds/benchmark.json","version":"1.1",')
         f.write('"publishedDate":"2024-01-01T00:00:00-06:00",')
@@ -275,7 +318,8 @@ def write_package(count: int, path: str, seed: int = 1) -> None:
             '"license":"https://datos.cdmx.gob.mx/licencia","publicationPolicy":"https://datos.cdmx.gob.mx/politica",'
         )
         f.write('"releases":[')
-        for i, release in enumerate(iter_releases(count, seed)):
+        releases = iter_broken_releases(count, broken_every, seed) if broken_every else iter_releases(count, seed)
+        for i, release in enumerate(releases):
             if i:
                 f.write(",")
             f.write(json.dumps(release, ensure_ascii=False))

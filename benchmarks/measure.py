@@ -6,7 +6,9 @@ descendants, sampled every 20 ms from /proc (Linux). Elsewhere, the peak of the 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import statistics
 import subprocess
 import threading
 import time
@@ -66,12 +68,43 @@ def run(
     sampler = threading.Thread(target=sample, daemon=True)
     if Path("/proc").exists():
         sampler.start()
-    _, _, usage = os.wait4(proc.pid, 0)
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     done.set()
     if sampler.is_alive():
         sampler.join()
-    proc.returncode = proc.returncode if proc.returncode is not None else 0
+    proc.returncode = os.waitstatus_to_exitcode(status)
     # Where /proc was sampled, trust the samples: a child's ru_maxrss counts the pages it shared with
     # this process between fork and exec, so a big benchmark process would inflate it.
     return elapsed, peak[0] if peak[0] else usage.ru_maxrss / 1024, proc.returncode
+
+
+def repeated(
+    cmd: list[str], env: dict | None, repeat: int, stdin_path: Path | None = None, stdout_path: Path | None = None
+) -> dict:
+    """``cmd`` run ``repeat`` times (the machine is shared: one run says little): median and spread of
+    the wall time, median of the peak memory, and the exit codes."""
+    times, peaks, codes = [], [], []
+    for _ in range(repeat):
+        with contextlib.ExitStack() as stack:
+            stdin = stack.enter_context(stdin_path.open("rb")) if stdin_path else None
+            stdout = stack.enter_context(stdout_path.open("wb")) if stdout_path else None
+            elapsed, peak, code = run(cmd, env, stdin, stdout)
+        times.append(elapsed)
+        peaks.append(peak)
+        codes.append(code)
+    return {
+        "median": statistics.median(times),
+        "min": min(times),
+        "max": max(times),
+        "peak": statistics.median(peaks),
+        "codes": sorted(set(codes)),
+        "times": times,
+    }
+
+
+def spread(result: dict) -> str:
+    """``4.21 s (3.98–4.60)``: the median and the range of the runs."""
+    if len(result["times"]) == 1:
+        return f"{result['median']:.2f} s"
+    return f"{result['median']:.2f} s ({result['min']:.2f}–{result['max']:.2f})"

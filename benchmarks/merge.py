@@ -2,12 +2,14 @@
 
 Each size is written as several release packages (one per night), a process's cumulative releases
 spread over the nights, about 8 KB a release. Both tools merge them into one record package, compiled
-only and with versioned releases, offline with the same OCDS 1.1.5 release schema; the outputs are
-compared byte for byte. Prints wall time, the peak memory of each tool's whole process tree (workers
-included), and the ratio.
+only and with versioned releases, offline with the same OCDS 1.1.5 release schema (and the same
+package ``uri``: the reference's empty one); the outputs are
+compared byte for byte. Prints wall time (the median and range of ``--repeat`` runs: the machine is
+shared), the peak memory of each tool's whole process tree (workers included), and the ratio of the
+medians.
 
     pip install -e .[bench]
-    python benchmarks/merge.py --sizes 10000 100000 --schema-dir ../shared/ocds
+    python benchmarks/merge.py --sizes 10000 100000 --repeat 3 --reference-repeat 1 --schema-dir ../shared/ocds
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import iter_releases
-from measure import run
+from measure import repeated, spread
 
 PUBLISHED = "2024-06-30T00:00:00-06:00"
 
@@ -55,6 +57,8 @@ def main() -> None:
     parser.add_argument("--schema-dir", default=os.environ.get("CDMX_SCHEMA_DIR", "../shared/ocds"))
     parser.add_argument("--reference-max", type=int, default=100000, help="largest size to run ocdskit on")
     parser.add_argument("--jobs", type=int, default=None, help="cdmx merge --jobs (default: every CPU)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of cdmx merge for each size and mode")
+    parser.add_argument("--reference-repeat", type=int, default=None, help="runs of ocdskit (default: --repeat)")
     args = parser.parse_args()
     schema_dir = Path(args.schema_dir).resolve()
     schema = schema_dir / "1__1__5" / "release-schema.json"
@@ -62,8 +66,8 @@ def main() -> None:
     cdmx = shutil.which("cdmx") or sys.exit("cdmx is not installed: pip install -e .[bench]")
     ocdskit = shutil.which("ocdskit")
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
-    print(f"{'releases':>9} {'MB':>6} {'mode':>9} {'cdmx s':>8} {'cdmx MB':>8} {'rel/s':>7}"
-          f" {'ocdskit s':>10} {'ocdskit MB':>10} {'ratio':>6} {'same':>5}")  # fmt: skip
+    print(f"{'releases':>9} {'MB':>6} {'mode':>9} {'cdmx':>22} {'cdmx MB':>8} {'rel/s':>7}"
+          f" {'ocdskit':>24} {'ocdskit MB':>10} {'ratio':>6} {'same':>5}")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for size in args.sizes:
@@ -77,22 +81,23 @@ def main() -> None:
             megabytes = together.stat().st_size / 1e6
             for mode, extra in (("compiled", []), ("versioned", ["--versioned"])):
                 ours_out, ref_out = folder / f"cdmx-{mode}.json", folder / f"ocdskit-{mode}.json"
-                ours = run(
+                ours = repeated(
                     [cdmx, "merge", *map(str, nights), "-o", str(ours_out), "--published-date", PUBLISHED,
-                     "--report", "none", *jobs, *extra],
-                    env,
+                     "--uri", "", "--report", "none", *jobs, *extra],
+                    env, args.repeat,
                 )  # fmt: skip
-                line = f"{size:>9} {megabytes:>6.0f} {mode:>9} {ours[0]:>8.2f} {ours[1]:>8.0f} {size / ours[0]:>7.0f}"
+                rate = size / ours["median"]
+                line = f"{size:>9} {megabytes:>6.0f} {mode:>9} {spread(ours):>22} {ours['peak']:>8.0f} {rate:>7.0f}"
                 if ocdskit and size <= args.reference_max:
-                    with together.open("rb") as stdin, ref_out.open("wb") as sink:
-                        cmd = [ocdskit, "compile", "--package", "--schema", str(schema),
-                               "--published-date", PUBLISHED, *extra]  # fmt: skip
-                        ref = run(cmd, env, stdin, sink)
+                    cmd = [ocdskit, "compile", "--package", "--schema", str(schema),
+                           "--published-date", PUBLISHED, *extra]  # fmt: skip
+                    ref = repeated(cmd, env, args.reference_repeat or args.repeat, together, ref_out)
                     same = "yes" if filecmp.cmp(ours_out, ref_out, shallow=False) else "NO"
-                    line += f" {ref[0]:>10.2f} {ref[1]:>10.0f} {ref[0] / ours[0]:>6.1f} {same:>5}"
+                    ratio = ref["median"] / ours["median"]
+                    line += f" {spread(ref):>24} {ref['peak']:>10.0f} {ratio:>6.1f} {same:>5}"
                     ref_out.unlink()
                 else:
-                    line += f" {'-':>10} {'-':>10} {'-':>6} {'-':>5}"
+                    line += f" {'-':>24} {'-':>10} {'-':>6} {'-':>5}"
                 print(line, flush=True)
                 ours_out.unlink()
             shutil.rmtree(folder)

@@ -46,20 +46,30 @@ def iter_references(release: Any) -> Iterator[tuple[dict, tuple, str]]:
     if not isinstance(release, dict):
         return
     for steps, role in ORGANIZATION_REFERENCES:
-        yield from ((ref, path, role) for ref, path in _follow(release, steps, ()) if isinstance(ref, dict))
+        if steps[0] in release:
+            for ref, path in _follow(release, steps):
+                if isinstance(ref, dict):
+                    yield ref, path, role
 
 
-def _follow(node: Any, steps: tuple[str, ...], path: tuple) -> Iterator[tuple[Any, tuple]]:
-    if not steps:
-        yield node, path
-        return
-    step, rest = steps[0], steps[1:]
-    if step == "[]":
-        if isinstance(node, list):
-            for i, item in enumerate(node):
-                yield from _follow(item, rest, (*path, i))
-    elif isinstance(node, dict) and step in node:
-        yield from _follow(node[step], rest, (*path, step))
+def _follow(node: Any, steps: tuple[str, ...]) -> list[tuple[Any, tuple]]:
+    """The values at ``steps`` under ``node`` with their paths, in document order (one step at a time
+    over every value reached so far: the quality checks call this for every release)."""
+    reached: list[tuple[Any, tuple]] = [(node, ())]
+    for step in steps:
+        after: list[tuple[Any, tuple]] = []
+        if step == "[]":
+            for value, path in reached:
+                if isinstance(value, list):
+                    after.extend((item, (*path, i)) for i, item in enumerate(value))
+        else:
+            for value, path in reached:
+                if isinstance(value, dict) and step in value:
+                    after.append((value[step], (*path, step)))
+        if not after:
+            return after
+        reached = after
+    return reached
 
 
 def is_record(value: Any) -> bool:

@@ -69,6 +69,16 @@ class Document:
     item_key: str | None = None
     line: int = 1
     scanner: _Scanner | None = field(default=None, repr=False)
+    #: The top-level keys that ``metadata`` had before the first item: without look-ahead, the keys
+    #: written after the item array are there only once ``items`` has been consumed.
+    leading: frozenset = frozenset()
+    #: Where the document starts: (path, encoding, character offset), to read it again.
+    origin: tuple | None = field(default=None, repr=False)
+
+    def late_keys(self) -> set[str]:
+        """The keys written after the item array that ``metadata`` did not have before the first item
+        (complete once ``items`` has been consumed)."""
+        return set(self.metadata) - self.leading - {self.item_key}
 
     def item_text(self) -> str:
         """The JSON text of the item just yielded by ``items`` (to hand it to another process)."""
@@ -391,11 +401,18 @@ def spooled_stdin() -> Iterator[str]:
         yield name
 
 
-def iter_documents(path: str, encoding: str | None = None, label: str | None = None) -> Iterator[Document]:
+def iter_documents(
+    path: str, encoding: str | None = None, label: str | None = None, *, lookahead: bool = True
+) -> Iterator[Document]:
     """Yield every top-level JSON value of ``path`` as a :class:`Document`.
 
     A document's ``items`` must be consumed before the next document is requested. Concatenated
-    packages are read in one pass each by two cursors, so memory holds one item, not the stream.
+    packages are read in one pass each by two cursors, so memory holds one item, not the stream. A
+    package whose ``version`` and ``extensions`` do not both come before its item array has them read
+    by the second cursor ahead of its items, so that ``metadata`` is complete before the first item;
+    with ``lookahead`` false the file is read once, and the caller looks at :meth:`Document.late_keys`
+    after the items (and, when one of them matters, reads the document again with
+    :func:`reread_document`).
     """
     source = label or path
     with open_text(path, encoding) as text, _Ahead(path, encoding, source) as ahead:
@@ -409,7 +426,7 @@ def iter_documents(path: str, encoding: str | None = None, label: str | None = N
                 return
             line, _ = scanner.line_col(scanner.pos)
             if c == "{":
-                doc = _object_document(scanner, ahead, source, number, line)
+                doc = _object_document(scanner, ahead, source, number, line, lookahead)
             elif c == "[":
                 scanner.pos += 1
                 doc = Document(source, number, "array", line=line, scanner=scanner)
@@ -465,11 +482,16 @@ def type_name(value: Any) -> str:
     return "object" if isinstance(value, dict) else "array"
 
 
-def _object_document(scanner: _Scanner, ahead: _Ahead, source: str, number: int, line: int) -> Document:
+def _object_document(
+    scanner: _Scanner, ahead: _Ahead, source: str, number: int, line: int, lookahead: bool = True
+) -> Document:
+    path, encoding = ahead.path, ahead.encoding
     start = scanner.char_offset
     scanner.pos += 1
     metadata: dict = {}
-    doc = Document(source, number, "object", metadata=metadata, line=line, scanner=scanner)
+    doc = Document(
+        source, number, "object", metadata=metadata, line=line, scanner=scanner, origin=(path, encoding, start)
+    )
 
     def members() -> Iterator[tuple[str | None, int | None, Any]]:
         first = True
@@ -511,9 +533,10 @@ def _object_document(scanner: _Scanner, ahead: _Ahead, source: str, number: int,
         doc.items = iter([(None, None, metadata)])
         return doc
     doc.shape = "package"
-    if not ("version" in metadata and "extensions" in metadata):
+    if lookahead and not ("version" in metadata and "extensions" in metadata):
         for key, value in ahead.metadata(start, doc.item_key).items():
             metadata.setdefault(key, value)
+    doc.leading = frozenset(metadata)
 
     def items() -> Iterator[tuple[str | None, int | None, Any]]:
         if first_item is not None:
@@ -522,6 +545,19 @@ def _object_document(scanner: _Scanner, ahead: _Ahead, source: str, number: int,
 
     doc.items = items()
     return doc
+
+
+@contextlib.contextmanager
+def reread_document(doc: Document) -> Iterator[Document]:
+    """``doc`` (a package) read again from its start, this time with its metadata complete before the
+    first item."""
+    if doc.origin is None:
+        raise ValueError("only a document read from a file can be read again")
+    path, encoding, start = doc.origin
+    with open_text(path, encoding) as text, _Ahead(path, encoding, doc.source) as ahead:
+        scanner = _Scanner(text, doc.source)
+        scanner.skip_to(start)
+        yield _object_document(scanner, ahead, doc.source, doc.number, doc.line, True)
 
 
 class _Ahead:

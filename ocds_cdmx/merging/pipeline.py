@@ -193,15 +193,32 @@ def _text(value: Any) -> str:
 
 
 def _read_source(task: tuple) -> _RunResult:
-    """Read one source into its run (in a worker process, or in this one)."""
+    """Read one source into its run (in a worker process, or in this one).
+
+    The source is read once, on the guess that each package's keys come before its releases (as
+    every publisher writes them); a package with a key after them is read again from the start, each
+    package's keys then read ahead, so that its releases are stored with its ``uri`` and version.
+    """
+    result = _read_run(task, lookahead=False)
+    if result is None:
+        os.unlink(task[2])
+        result = _read_run(task, lookahead=True)
+        assert result is not None
+    return result
+
+
+def _read_run(task: tuple, lookahead: bool) -> _RunResult | None:
+    """The run of one source; ``None`` when, without ``lookahead``, a package has keys after its items."""
     path, label, run_path, encoding, upgrade, max_locations, progress = task
     findings = Findings(max_locations)
     writer = RunWriter(run_path)
     reader = _Reader(writer, findings, upgrade, progress)
     errors: list = []
     try:
-        for doc in iter_documents(path, encoding, label=label):
+        for doc in iter_documents(path, encoding, label=label, lookahead=lookahead):
             reader.document(doc)
+            if not lookahead and doc.shape == "package" and doc.late_keys():
+                return None
     except CdmxError as e:
         errors.append(e)
     finally:

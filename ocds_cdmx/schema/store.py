@@ -19,9 +19,7 @@ import hashlib
 import json
 import os
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,10 +137,14 @@ class SchemaStore:
         parsed = urllib.parse.urlparse(url)
         if parsed.scheme not in ("http", "https"):
             return None
+        # Imported here: http.client and its dependencies are slow to import, and offline never used.
+        from urllib.error import URLError
+        from urllib.request import urlopen
+
         try:
-            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
+            with urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
                 return response.read()
-        except (urllib.error.URLError, OSError, ValueError):
+        except (URLError, OSError, ValueError):
             return None
 
     # -- extensions ---------------------------------------------------------------------------

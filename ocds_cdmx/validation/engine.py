@@ -23,18 +23,19 @@ from ..core.ocds import is_record, package_key
 from ..core.options import ValidateOptions, with_fields
 from ..core.results import Result
 from ..io.documents import DocumentVisitor, Items, package_items
-from ..io.jsonin import Document, ItemArray, expand_sources, iter_documents, spooled
+from ..io.jsonin import Document, ItemArray, expand_sources, iter_documents, reread_document, spooled
 from ..io.workers import WorkerPool, default_jobs
 from ..schema import TAGS, Profile, SchemaStore, load_profile
 from . import coherence, quality
 from .schema_pass import Compiler, Node, Walker
 from .stats import Statistics
+from .strict import CleanCheck
 
 OCID_PREFIX = re.compile(r"^ocds-[a-z0-9]{6}")
 #: Releases per batch handed to a worker, and how many releases a package must have read before a
 #: worker is started (small files are not worth its start-up).
 BATCH = 200
-PARALLEL_AFTER = 2000
+PARALLEL_AFTER = 1000
 
 
 @dataclass
@@ -80,6 +81,14 @@ class _Compiled:
         self.profile = profile
         self.compiler = Compiler(profile)
         self._nodes: dict[str, Node] = {}
+        self._clean: dict[bool, CleanCheck] = {}
+
+    def clean_check(self, quality: bool) -> CleanCheck:
+        """The gate that tells releases in which the walk finds nothing (:mod:`.strict`)."""
+        if quality not in self._clean:
+            codes = {name: cl.codes for name, cl in self.profile.codelists.items()}
+            self._clean[quality] = CleanCheck(self.node("release"), codes, quality=quality)
+        return self._clean[quality]
 
     def node(self, name: str) -> Node:
         if name not in self._nodes:
@@ -180,6 +189,44 @@ class Validator(DocumentVisitor):
             self.release(profile, value, path)
 
     def package(self, metadata: dict, doc: Document, path: tuple, items: Items | None) -> None:
+        streamed = items is not None and doc.shape == "package"
+        if not streamed or {"version", "extensions"} <= doc.leading:
+            self.check_package(metadata, doc, path, items)
+            return
+        # The file is read once, on the guess that no "version" or "extensions" comes after the
+        # releases; when one does, what was found is undone and the package is read again.
+        snapshot = self._snapshot()
+        try:
+            self.check_package(metadata, doc, path, items)
+            late = doc.late_keys() & {"version", "extensions"}
+            if late:
+                self.profile_for(metadata, doc.source)
+        except VersionError:
+            self._restore(snapshot)
+            raise
+        if late:
+            self._restore(snapshot)
+            with reread_document(doc) as again:
+                self.check_package(again.metadata, again, path, again.items)
+
+    def _snapshot(self) -> tuple:
+        groups = {key: (g.count, len(g.locations)) for key, g in self.findings.groups.items()}
+        return groups, copy.deepcopy(self.stats), len(self.result.sources), self._done, self._summary
+
+    def _restore(self, snapshot: tuple) -> None:
+        groups, stats, sources, done, summary = snapshot
+        for key in [k for k in self.findings.groups if k not in groups]:
+            del self.findings.groups[key]
+        for key, (count, kept) in groups.items():
+            group = self.findings.groups[key]
+            group.count = count
+            del group.locations[kept:]
+        self.stats = self.result.statistics = stats
+        del self.result.sources[sources:]
+        self._done, self._summary = done, summary
+
+    def check_package(self, metadata: dict, doc: Document, path: tuple, items: Items | None) -> None:
+        """Validate one package: its items, then the package without them."""
         if self._summary is not None:
             self._summary.count += 1
         source = doc.source
@@ -205,7 +252,7 @@ class Validator(DocumentVisitor):
                 if shared is not None and index >= self.parallel_after:
                     # Workers check releases from their JSON text; statistics and uniqueness stay here,
                     # where the order of the items is known.
-                    shared.add(item_path, item, item_text())
+                    shared.add(item_path, item, item_text)
                     self.stats.add_release(item)
                     if self.options.quality_checks:
                         self.names.add(item, item_path)
@@ -260,14 +307,17 @@ class Validator(DocumentVisitor):
 
     def check_release(self, profile: Profile, release: Any, path: tuple, walker: Walker, findings: Findings) -> None:
         """The checks that need nothing but the release itself: schema, OCID and quality."""
-        walker.walk(self.compiled(profile).node("release"), release, path)
+        compiled = self.compiled(profile)
+        if not compiled.clean_check(self.options.quality_checks).clean(release):
+            walker.walk(compiled.node("release"), release, path)
         if isinstance(release, dict):
             self.ocid(release, path, findings)
             if self.options.quality_checks:
                 quality.check_release(release, path, findings)
 
-    def check_batch(self, profile: Profile, source: str, batch: list[tuple[tuple, Any]]) -> Findings:
-        """Check releases into findings of their own, to be merged in order."""
+    def check_batch(self, profile: Profile, source: str, batch: Iterable[tuple[tuple, Any]]) -> Findings:
+        """Check releases into findings of their own, to be merged in order (``batch`` may be a
+        generator: each release is checked as soon as it is made, while it is in the CPU's caches)."""
         findings = Findings(self.findings.max_locations)
         findings.source = source
         walker = Walker(profile, findings, quality_checks=self.options.quality_checks)
@@ -328,7 +378,7 @@ def _init_worker(options: ValidateOptions, dirs: list, version: str, extensions:
     store.dirs = [tuple(d) for d in dirs]
     validator = Validator(store, options)
     profile = load_profile(store, version, extensions)
-    validator.compiled(profile).node("release")
+    validator.compiled(profile).clean_check(options.quality_checks)
     _WORKER = (validator, profile)
 
 
@@ -336,26 +386,32 @@ def _check_texts(task: tuple[str, list[tuple[tuple, str]]]) -> Findings:
     assert _WORKER is not None
     validator, profile = _WORKER
     source, batch = task
-    return validator.check_batch(profile, source, [(path, json.loads(text)) for path, text in batch])
+    return validator.check_batch(profile, source, ((path, json.loads(text)) for path, text in batch))
 
 
 class _Shared:
     """Shares the checking of one package's releases between this process and workers.
 
     This process has already decoded each release (to find where it ends); a worker decodes it again
-    from its text, which costs less than sending the decoded release. So this process keeps a share of
-    the batches for itself, and the results of all batches are merged in input order.
+    from its text, which costs less than sending the decoded release. A batch goes to the workers
+    while they have fewer than ``IN_FLIGHT`` batches each to do, and is checked here otherwise, so
+    that neither side waits for the other whatever the share of reading and checking. A batch checked
+    here is checked release by release as they are read (a release checked long after it was decoded
+    is no longer in the CPU's caches, which doubles the cost); the results of all batches are merged in
+    input order.
     """
 
-    LOCAL_EVERY = 2  # one batch in two is checked here
+    IN_FLIGHT = 4
 
     def __init__(self, validator: Validator, profile: Profile, source: str) -> None:
         self.validator = validator
         self.profile = profile
         self.source = source
-        self.batch: list[tuple[tuple, Any, str]] = []
-        self.count = 0
+        self.texts: list[tuple[tuple, str]] | None = None  # a batch for the workers
+        self.local: tuple[Findings, Walker] | None = None  # or a batch checked here
+        self.size = 0
         self.pending: deque = deque()
+        self.remote = 0
         store = validator.store
         self.pool = WorkerPool(
             max(1, validator.jobs - 1),
@@ -365,36 +421,58 @@ class _Shared:
             in_process=False,
         )
 
-    def add(self, path: tuple, release: Any, text: str) -> None:
-        self.batch.append((path, release, text))
-        if len(self.batch) >= BATCH:
-            self._submit()
-
-    def _submit(self) -> None:
-        global worker_batches
-        batch, self.batch = self.batch, []
-        self.count += 1
-        self.pool.start()
-        if self.pool.pool is None or self.count % self.LOCAL_EVERY == 0:
-            findings = self.validator.check_batch(self.profile, self.source, [(p, r) for p, r, _ in batch])
-            self.pending.append((len(batch), findings))
+    def add(self, path: tuple, release: Any, text: Callable[[], str]) -> None:
+        """One release, and how to get its JSON text (only a worker's batch needs it)."""
+        if self.texts is None and self.local is None:
+            self._start()
+        if self.texts is not None:
+            self.texts.append((path, text()))
         else:
-            task = (self.source, [(p, t) for p, _, t in batch])
-            self.pending.append((len(batch), self.pool.submit(_check_texts, task)))
+            assert self.local is not None
+            findings, walker = self.local
+            self.validator.check_release(self.profile, release, path, walker, findings)
+        self.size += 1
+        if self.size >= BATCH:
+            self._end()
+
+    def _start(self) -> None:
+        self.pool.start()
+        if self.pool.pool is not None and self.remote < self.IN_FLIGHT * self.pool.jobs:
+            self.texts = []
+        else:
+            findings = Findings(self.validator.findings.max_locations)
+            findings.source = self.source
+            quality = self.validator.options.quality_checks
+            self.local = (findings, Walker(self.profile, findings, quality_checks=quality))
+
+    def _end(self) -> None:
+        global worker_batches
+        if self.texts is not None:
+            self.pending.append((self.size, self.pool.submit(_check_texts, (self.source, self.texts))))
+            self.remote += 1
             worker_batches += 1
-        while len(self.pending) > 4 or (self.pending and isinstance(self.pending[0][1], Findings)):
+        elif self.local is not None:
+            self.pending.append((self.size, self.local[0]))
+        self.texts = self.local = None
+        self.size = 0
+        while self.pending and (isinstance(self.pending[0][1], Findings) or self.pending[0][1].ready()):
             self._collect()
+        while len(self.pending) > 4 * (self.IN_FLIGHT * self.pool.jobs + 1):
+            self._collect()  # results held for the order stay few
 
     def _collect(self) -> None:
         n, result = self.pending.popleft()
-        self.validator.findings.merge(result if isinstance(result, Findings) else result.get())
+        if not isinstance(result, Findings):
+            result = result.get()
+            self.remote -= 1
+        self.validator.findings.merge(result)
         self.validator.tick(n)
 
     def finish(self) -> None:
         """Check what is left and merge every result; stop the workers."""
         try:
-            if self.batch:
-                self._submit()
+            if self.size:
+                self._end()
             while self.pending:
                 self._collect()
         finally:
@@ -436,7 +514,7 @@ def validate(
         try:
             with contextlib.ExitStack() as stack:
                 real, label = stack.enter_context(spooled(path))
-                for doc in iter_documents(real, options.encoding, label=label):
+                for doc in iter_documents(real, options.encoding, label=label, lookahead=False):
                     validator.document(doc)
         except CdmxError as e:
             result.input_errors.append(e)

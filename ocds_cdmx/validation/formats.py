@@ -8,9 +8,13 @@ machine and put a GPL library inside this MIT package. ``rfc3986-validator`` (MI
 
 from __future__ import annotations
 
-from jsonschema import FormatChecker
+from typing import TYPE_CHECKING
+
 from rfc3339_validator import validate_rfc3339
 from rfc3986_validator import validate_rfc3986
+
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
 
 
 def date_time_ok(value: str) -> bool:
@@ -25,6 +29,8 @@ def uri_ok(value: str) -> bool:
 
 def format_checker() -> FormatChecker:
     """A jsonschema format checker that checks exactly these two formats, with these rules."""
+    from jsonschema import FormatChecker  # only when a schema needs the library: it is slow to import
+
     checker = FormatChecker(formats=())
     checker.checks("date-time")(lambda value: not isinstance(value, str) or date_time_ok(value))
     checker.checks("uri")(lambda value: not isinstance(value, str) or uri_ok(value))

@@ -8,6 +8,7 @@ string anyway (:func:`check_text`, :func:`check_date_text`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -65,8 +66,12 @@ def _list(value: Any) -> list:
 
 
 def _date(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
+    return _parse_date(value) if isinstance(value, str) else None
+
+
+# The dates of a process repeat in each of its cumulative releases.
+@functools.lru_cache(maxsize=1 << 14)
+def _parse_date(value: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

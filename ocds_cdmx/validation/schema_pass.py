@@ -15,14 +15,15 @@ import json
 import math
 import re
 from collections.abc import Callable
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from ..core.findings import Findings
 from ..schema import Profile
 from .formats import date_time_ok, format_checker, uri_ok
 from .quality import PLACEHOLDER_LENGTHS, check_date_text, check_text
+
+if TYPE_CHECKING:
+    import jsonschema
 
 _NONE = type(None)
 PY_TYPES: dict[str, tuple[type, ...]] = {
@@ -43,13 +44,17 @@ SUPPORTED = {
     "versionId", "default", "examples", "propertyOrder", "$id", "readOnly", "format_hint",
 }  # fmt: skip
 ANNOTATIONS = {"title", "description", "definitions", "default", "examples", "$schema", "id", "$id"}
-_FORMATS = format_checker()
 #: A field name with a language suffix: the Review Tool's rule for translated fields.
 LANGUAGE = re.compile(
     r"^(.*_(((([A-Za-z]{2,3}(-([A-Za-z]{3}(-[A-Za-z]{3}){0,2}))?)|[A-Za-z]{4}|[A-Za-z]{5,8})(-([A-Za-z]{4}))?"
     r"(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*(-([0-9A-WY-Za-wy-z](-[A-Za-z0-9]{2,8})+))*"
     r"(-(x(-[A-Za-z0-9]{1,8})+))?)|(x(-[A-Za-z0-9]{1,8})+)))$"
 )
+
+
+@functools.cache
+def _formats() -> jsonschema.FormatChecker:
+    return format_checker()
 
 
 def _format_ok(fmt: str) -> Callable[[str], bool] | None:
@@ -264,8 +269,11 @@ class Compiler:
         rest = {k: v for k, v in schema.items() if k not in SUPPORTED}
         if rest:
             rest["definitions"] = root.get("definitions", {})
+            # Imported here: most profiles have no such keyword, and the library takes long to import.
+            import jsonschema
+
             cls = jsonschema.validators.validator_for(rest, default=jsonschema.Draft4Validator)
-            node.fallback = cls(rest, format_checker=_FORMATS)
+            node.fallback = cls(rest, format_checker=_formats())
 
 
 def _deprecation(value: Any) -> tuple[str, str]:
@@ -291,12 +299,13 @@ class Walker:
         # visits every string anyway; a cheap test here spares the call for most strings.
         self.text_checks = quality_checks
 
-    # The walk is the hot path of validation: it stays one function with local lookups.
+    # The walk is the hot path for releases that the gate (:mod:`.strict`) does not let through: it
+    # dispatches on the value's class once, and each kind of value has its own function.
     def walk(self, node: Node, value: Any, path: tuple) -> None:
-        add = self.add
+        """Check ``value`` against ``node`` and what is under it, reporting every finding."""
         vt = value.__class__
         if node.pytypes is not None and vt not in node.pytypes:
-            add(
+            self.add(
                 "schema",
                 path,
                 value,
@@ -306,95 +315,119 @@ class Walker:
             )
             return
         if vt is dict:
-            props = node.props
-            for key, child_value in value.items():
-                child = props.get(key)
-                if child is None:
-                    self.unknown_key(node, key, child_value, path)
-                    continue
-                if child.deprecated is not None:
-                    add("deprecated_field", path + (key,), None, field=key, version=child.deprecated[0])
-                cvt = child_value.__class__
-                if cvt is str:
-                    # Most strings have no surrounding blanks, a length no placeholder has and only
-                    # ASCII characters: they need no further look.
-                    n = len(child_value)
-                    if n == 0 or child_value[0] <= " " or child_value[-1] <= " ":
-                        if not child_value.strip():
-                            add("empty_field", path + (key,), child_value)
-                        elif self.text_checks:
-                            check_text(child_value, path + (key,), add)
-                    elif self.text_checks and (n in PLACEHOLDER_LENGTHS or not child_value.isascii()):
-                        check_text(child_value, path + (key,), add)
-                elif (cvt is dict or cvt is list) and not child_value:
-                    add("empty_field", path + (key,), None)
-                if cvt in child.leaf:
-                    continue
-                if child.special is not None:
-                    self.record_releases(child, child_value, path + (key,))
-                else:
-                    self.walk(child, child_value, path + (key,))
-            for name in node.required:
-                if name not in value:
-                    add("schema", path, None, type="required", field=name)
-            if node.min_props is not None and len(value) < node.min_props:
-                add("schema", path, None, type="minProperties", limit=node.min_props)
-            if node.max_props is not None and len(value) > node.max_props:
-                add("schema", path, None, type="maxProperties", limit=node.max_props)
+            self.walk_object(node, value, path)
         elif vt is list:
-            n = len(value)
-            if node.min_items is not None and n < node.min_items:
-                add("schema", path, None, type="minItems", limit=node.min_items, field=_last_name(path))
-            if node.max_items is not None and n > node.max_items:
-                add("schema", path, None, type="maxItems", limit=node.max_items, field=_last_name(path))
-            if node.unique and n > 1:
-                self.unique_ids(value, path)
-            items = node.items
-            codes = self.codes.get(node.codelist) if node.codelist else None
-            warn_id = node.items_id_warn
-            for i, item in enumerate(value):
-                ivt = item.__class__
-                if ivt is str:
-                    if not item.strip():
-                        add("empty_field", path + (i,), item)
-                    if codes is not None and item not in codes:
-                        self.codelist(node, path, item)
-                elif warn_id and ivt is dict and "id" not in item:
-                    add("missing_id", path + (i, "id"), None)
-                if items is not None:
-                    if ivt not in items.leaf:
-                        self.walk(items, item, path + (i,))
-                elif ivt is dict or ivt is list:
-                    self.free_walk(item, path + (i,))
+            self.walk_array(node, value, path)
         elif vt is str:
-            if node.min_length is not None and len(value) < node.min_length:
-                add("schema", path, value, type="minLength", limit=node.min_length, field=_last_name(path))
-            if node.max_length is not None and len(value) > node.max_length:
-                add("schema", path, value, type="maxLength", limit=node.max_length, field=_last_name(path))
-            if node.pattern is not None and not node.pattern.search(value):
-                add("schema", path, value, type="pattern", pattern=node.pattern.pattern, field=_last_name(path))
-            if node.format_ok is not None and not node.format_ok(value):
-                add("schema", path, value, type=node.format, field=_last_name(path))
-            if node.codelist is not None:
-                codes = self.codes.get(node.codelist)
-                if codes is not None and value not in codes:
-                    self.codelist(node, path, value)
-            if node.format == "date-time" and self.text_checks:
-                check_date_text(value, path, add)
+            self.walk_string(node, value, path)
         elif (vt is int or vt is float) and (node.minimum is not None or node.maximum is not None or node.multiple_of):
             self.numeric(node, value, path)
         if node.enum is not None and not node.is_codelist and value not in node.enum:
-            add("schema", path, value, type="enum", field=_last_name(path))
+            self.add("schema", path, value, type="enum", field=_last_name(path))
         if node.fallback is not None:
-            for error in node.fallback.iter_errors(value):
-                add(
-                    "schema",
-                    path + tuple(error.path),
-                    error.instance,
-                    type=str(error.validator),
-                    detail=error.message,
-                    field=_last_name(path + tuple(error.path)),
-                )
+            self.fallback(node, value, path)
+
+    def walk_object(self, node: Node, value: dict, path: tuple) -> None:
+        """The members of an object, then its required members and its size."""
+        add = self.add
+        props = node.props
+        for key, child_value in value.items():
+            child = props.get(key)
+            if child is None:
+                self.unknown_key(node, key, child_value, path)
+                continue
+            if child.deprecated is not None:
+                add("deprecated_field", path + (key,), None, field=key, version=child.deprecated[0])
+            cvt = child_value.__class__
+            if cvt is str:
+                self.member_text(child_value, path + (key,))
+            elif (cvt is dict or cvt is list) and not child_value:
+                add("empty_field", path + (key,), None)
+            if cvt in child.leaf:
+                continue
+            if child.special is not None:
+                self.record_releases(child, child_value, path + (key,))
+            else:
+                self.walk(child, child_value, path + (key,))
+        for name in node.required:
+            if name not in value:
+                add("schema", path, None, type="required", field=name)
+        if node.min_props is not None and len(value) < node.min_props:
+            add("schema", path, None, type="minProperties", limit=node.min_props)
+        if node.max_props is not None and len(value) > node.max_props:
+            add("schema", path, None, type="maxProperties", limit=node.max_props)
+
+    def member_text(self, text: str, path: tuple) -> None:
+        """An object member's text: empty, or a placeholder or mojibake (quality checks)."""
+        # Most strings have no surrounding blanks, a length no placeholder has and only ASCII
+        # characters: they need no further look.
+        n = len(text)
+        if n == 0 or text[0] <= " " or text[-1] <= " ":
+            if not text.strip():
+                self.add("empty_field", path, text)
+            elif self.text_checks:
+                check_text(text, path, self.add)
+        elif self.text_checks and (n in PLACEHOLDER_LENGTHS or not text.isascii()):
+            check_text(text, path, self.add)
+
+    def walk_array(self, node: Node, value: list, path: tuple) -> None:
+        """An array's size and unique items, then each item."""
+        add = self.add
+        n = len(value)
+        if node.min_items is not None and n < node.min_items:
+            add("schema", path, None, type="minItems", limit=node.min_items, field=_last_name(path))
+        if node.max_items is not None and n > node.max_items:
+            add("schema", path, None, type="maxItems", limit=node.max_items, field=_last_name(path))
+        if node.unique and n > 1:
+            self.unique_ids(value, path)
+        items = node.items
+        codes = self.codes.get(node.codelist) if node.codelist else None
+        warn_id = node.items_id_warn
+        for i, item in enumerate(value):
+            ivt = item.__class__
+            if ivt is str:
+                if not item.strip():
+                    add("empty_field", path + (i,), item)
+                if codes is not None and item not in codes:
+                    self.codelist(node, path, item)
+            elif warn_id and ivt is dict and "id" not in item:
+                add("missing_id", path + (i, "id"), None)
+            if items is not None:
+                if ivt not in items.leaf:
+                    self.walk(items, item, path + (i,))
+            elif ivt is dict or ivt is list:
+                self.free_walk(item, path + (i,))
+
+    def walk_string(self, node: Node, value: str, path: tuple) -> None:
+        """A string's length, pattern, format and codelist (and, with the quality checks, its date)."""
+        add = self.add
+        if node.min_length is not None and len(value) < node.min_length:
+            add("schema", path, value, type="minLength", limit=node.min_length, field=_last_name(path))
+        if node.max_length is not None and len(value) > node.max_length:
+            add("schema", path, value, type="maxLength", limit=node.max_length, field=_last_name(path))
+        if node.pattern is not None and not node.pattern.search(value):
+            add("schema", path, value, type="pattern", pattern=node.pattern.pattern, field=_last_name(path))
+        if node.format_ok is not None and not node.format_ok(value):
+            add("schema", path, value, type=node.format, field=_last_name(path))
+        if node.codelist is not None:
+            codes = self.codes.get(node.codelist)
+            if codes is not None and value not in codes:
+                self.codelist(node, path, value)
+        if node.format == "date-time" and self.text_checks:
+            check_date_text(value, path, add)
+
+    def fallback(self, node: Node, value: Any, path: tuple) -> None:
+        """The keywords that the ``jsonschema`` library checks for this node."""
+        assert node.fallback is not None
+        for error in node.fallback.iter_errors(value):
+            self.add(
+                "schema",
+                path + tuple(error.path),
+                error.instance,
+                type=str(error.validator),
+                detail=error.message,
+                field=_last_name(path + tuple(error.path)),
+            )
 
     def unknown_key(self, node: Node, key: str, value: Any, path: tuple) -> None:
         """A member that ``node``'s properties do not name: pattern properties, additional properties,
