@@ -877,3 +877,31 @@ def test_blank_rows_of_an_xlsx_cost_nothing(tmp_path):
     with Workbook(padded) as book:
         after = list(book.sheets()[0].rows())
     assert [r for r in after if r[0] < 1048576] == [r for r in before if any(v is not None for v in r[1])]
+
+
+def test_another_runs_cleaner_never_removes_a_file_or_folder_in_use(tmp_path, monkeypatch):
+    """Two runs on one machine (two agencies publishing from one server): the cleaner of stale leftovers
+    that each run starts with may come between the making of a scratch folder or a temporary output and
+    its lock. It must pass over them, never remove them from under the run."""
+    from ocds_cdmx.io import output, tempfiles
+
+    real = output.try_lock
+
+    def cleaner_first(fd: int) -> bool:
+        # Another run cleans up just before this one takes its lock.
+        tempfiles.remove_stale_scratch(tmp_path)
+        output.remove_stale(tmp_path, f".*.{output.TMP_MARK}*.tmp")
+        return real(fd)
+
+    monkeypatch.setattr(tempfiles, "try_lock", cleaner_first)
+    monkeypatch.setattr(output, "try_lock", cleaner_first)
+    with tempfiles.scratch_dir("convert", tmp_path) as folder:
+        assert os.path.isdir(folder)
+        monkeypatch.setattr(tempfiles, "try_lock", real)
+        tempfiles.remove_stale_scratch(tmp_path)  # held: still there
+        assert os.path.isdir(folder)
+    with output.AtomicFile(tmp_path / "records.json") as out:
+        out.file.write("{}")
+        assert os.path.exists(out.tmp)
+        out.commit()
+    assert (tmp_path / "records.json").read_text(encoding="utf-8") == "{}"

@@ -138,13 +138,16 @@ class AtomicFile:
             if folder not in _CLEANED:  # once per folder and process: a site writes thousands of files in one
                 _CLEANED.add(folder)
                 remove_stale(folder, f".*.{TMP_MARK}*.tmp")
-            fd, self.tmp = tempfile.mkstemp(
-                prefix=f".{self.target.name}.{TMP_MARK}", suffix=".tmp", dir=self.target.parent
-            )
+            # Made under a name that the cleaners of other runs pass over, locked, then named: a cleaner
+            # can never find it unlocked (as a killed run's leftover is) and remove it while in use.
+            fd, made = tempfile.mkstemp(prefix=f".{self.target.name}.{TMP_MARK}", suffix=".new", dir=self.target.parent)
         except OSError as e:
             raise OutputError("output_error", str(path), detail=e.strerror or str(e)) from None
         try:
+            self.tmp = made
             try_lock(fd)
+            os.rename(made, made[: -len(".new")] + ".tmp")
+            self.tmp = made[: -len(".new")] + ".tmp"
             try:
                 info = os.stat(self.target)
                 os.fchmod(fd, stat.S_IMODE(info.st_mode))
@@ -155,7 +158,8 @@ class AtomicFile:
                 os.fchmod(fd, _umask_mode())
         except OSError:
             os.close(fd)
-            os.unlink(self.tmp)
+            with contextlib.suppress(OSError):
+                os.unlink(self.tmp)
             raise
         self.file: IO = os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8")
 

@@ -46,9 +46,12 @@ def scratch_dir(kind: str, folder: str | os.PathLike | None = None) -> Iterator[
     is used and removed afterwards; stale ones of killed runs are removed first."""
     remove_stale_scratch(folder)
     path = tempfile.mkdtemp(prefix=f"{PREFIX}{kind}-", dir=folder)
-    fd = os.open(os.path.join(path, LOCK), os.O_RDWR | os.O_CREAT, 0o600)
+    # The lock is taken under another name and only then given its own: another run's cleaner, which
+    # passes over a folder without LOCK, can never find it unlocked and remove a folder in use.
+    fd = os.open(os.path.join(path, LOCK + ".new"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try_lock(fd)
+        os.rename(os.path.join(path, LOCK + ".new"), os.path.join(path, LOCK))
         yield path
     finally:
         os.close(fd)
