@@ -24,6 +24,7 @@ from .. import __version__
 from ..core.findings import ERROR, INFO, WARNING, Findings
 from ..core.ocds import COVERAGE_FIELDS, COVERAGE_STAGES, TAG_STAGE
 from .messages import N_, finding_text, input_error_text, ntr, text, tr
+from .text import layout_line
 
 if TYPE_CHECKING:
     from ..conversion import ConvertResult
@@ -270,19 +271,7 @@ def _sources(result: Any, validation: Any, convert: bool) -> list[str]:
 
 
 def _workbook(result: ConvertResult, lang: str) -> dict[str, Any]:
-    layout = result.layout
-    line = ""
-    if layout is not None:
-        line = text(
-            "layout_picked" if result.picked else "layout_found",
-            lang,
-            format=layout.format,
-            layout=layout.name,
-            form=text(f"form_{layout.form}", lang) if layout.form else "-",
-            row=layout.header_row,
-            mapping=result.mapping,
-            score=f"{layout.score:.0%}",
-        )
+    line = layout_line(result, lang)
     main = result.sheets[0] if result.sheets else None
     headline = ""
     if main is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -185,18 +185,8 @@ def write_convert_text(result: ConvertResult, lang: str, console: Console) -> No
     )
     colour = "red" if problems else "green"
     console.print(f"[bold {colour}]{escape(headline)}[/]" if rich else headline)
-    layout = result.layout
-    if layout is not None:
-        line = text(
-            "layout_picked" if result.picked else "layout_found",
-            lang,
-            format=layout.format,
-            layout=layout.name,
-            form=text(f"form_{layout.form}", lang) if layout.form else "-",
-            row=layout.header_row,
-            mapping=result.mapping,
-            score=f"{layout.score:.0%}",
-        )
+    line = layout_line(result, lang)
+    if line:
         console.print(escape(line) if rich else line, markup=rich, highlight=False)
     _write_groups(result.findings, lang, console, False, only=OPENING)
     for sheet in result.sheets:
@@ -278,3 +268,21 @@ def write_publish_text(result: PublishResult, lang: str, console: Console) -> No
         line(text("publish_built", lang, build=result.build, written=result.files_written, kept=result.files_kept))
     elif not result.input_errors:
         line(text("publish_not_rebuilt", lang))
+
+
+def layout_line(result: Any, lang: str) -> str:
+    """The line that says which layout a converted workbook has and which mapping read it ("" when the
+    conversion recognised none), for the text and HTML reports."""
+    layout = result.layout
+    if layout is None:
+        return ""
+    return text(
+        "layout_picked" if result.picked else "layout_found",
+        lang,
+        format=layout.format,
+        layout=layout.name,
+        form=text(f"form_{layout.form}", lang) if layout.form else "-",
+        row=layout.header_row,
+        mapping=result.mapping,
+        score=f"{layout.score:.0%}",
+    )
