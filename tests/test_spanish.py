@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from ocds_cdmx.cli import main
-from ocds_cdmx.cli.common import CdmxCommand, CdmxGroup, speak
+from ocds_cdmx.cli.common import CdmxCommand, CdmxGroup, speak, subcommands
 from ocds_cdmx.publishing.config import AGENCY_KEYS, KEYS
 from ocds_cdmx.report.messages import ntr, tr
 
@@ -107,8 +107,8 @@ def assert_spanish(output: str, what: str) -> None:
 
 def _commands(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = [path]
-    for name, sub in getattr(command, "commands", {}).items():
-        found += _commands(sub, (*path, name))
+    for sub in subcommands(command):
+        found += _commands(sub, (*path, sub.name))
     return found
 
 
@@ -140,7 +140,7 @@ def test_every_command_is_a_speaking_command():
     for path in COMMANDS:
         command = main
         for name in path:
-            command = command.commands[name]
+            command = command.get_command(None, name)
         assert isinstance(command, CdmxCommand), path
     plain = click.Group("g", commands=[click.Command("c", help="Show this message and exit.")])
     speak(plain)
@@ -162,7 +162,7 @@ def test_every_help_is_in_spanish(path):
 def _command(path: tuple[str, ...]) -> click.Command:
     command = main
     for name in path:
-        command = command.commands[name]
+        command = command.get_command(None, name)
     return command
 
 

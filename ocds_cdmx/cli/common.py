@@ -456,9 +456,16 @@ def command_texts(command: click.Command) -> Iterator[tuple[str, int, str]]:
             yield (*where, message)
         if param.metavar:
             yield (*where, param.metavar)
-    if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            yield from command_texts(sub)
+    for sub in subcommands(command):
+        yield from command_texts(sub)
+
+
+def subcommands(command: click.Command) -> list[click.Command]:
+    """The commands of a group (those imported on use too), in the order of its help; none otherwise."""
+    if not isinstance(command, click.Group):
+        return []
+    found = (command.get_command(None, name) for name in command.list_commands(None))  # type: ignore[arg-type]
+    return [sub for sub in found if sub is not None]
 
 
 def _with_lang(command: click.Command) -> None:
@@ -523,9 +530,25 @@ class CdmxGroup(CdmxCommand, click.Group):
     command_class = CdmxCommand
     group_class = type  # groups declared on a group are of its own class
 
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: name → "module:object" of the commands imported only when they are used.
+        self.lazy = dict(lazy or {})
+
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         speak(cmd)
         super().add_command(cmd, name)
+
+    def list_commands(self, ctx: click.Context | None) -> list[str]:
+        # A click group made a CdmxGroup by speak() has no lazy commands.
+        return sorted({*self.commands, *getattr(self, "lazy", {})})
+
+    def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
+        lazy = getattr(self, "lazy", {})
+        if cmd_name not in self.commands and cmd_name in lazy:
+            module, _, name = lazy[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         if ctx.parent is not None:  # a subgroup runs inside its root's guard

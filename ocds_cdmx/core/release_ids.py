@@ -11,8 +11,9 @@ different content, so two nights' packages always merge (the "hash of all fields
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
+
+from .jsontext import dumps_bytes
 
 #: Hex digits of the hash in an id: 2^32 values, for the few releases of one OCID.
 HASH_DIGITS = 8
@@ -21,8 +22,7 @@ HASH_DIGITS = 8
 def content_hash(release: dict[str, Any], digits: int | None = None) -> str:
     """SHA-256 of the release without ``id`` and ``date``, as canonical JSON (keys sorted, UTF-8)."""
     body = {k: v for k, v in release.items() if k not in ("id", "date")}
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(dumps_bytes(body, sort_keys=True)).hexdigest()
     return digest if digits is None else digest[:digits]
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..core.errors import OutputError
+from ..core.jsontext import dumps
 
 try:
     import fcntl
@@ -274,7 +275,10 @@ class PackageWriter:
 
     def write(self, item: Any) -> None:
         """Write one item."""
-        self.write_texts([json.dumps(item, **self.dumps)])
+        if self.compact:
+            self.write_texts([dumps(item, ascii_only=self.dumps["ensure_ascii"])])
+        else:
+            self.write_texts([json.dumps(item, **self.dumps)])
 
     def write_all(self, items: Iterable[Any]) -> None:
         for item in items:

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ..core.findings import Findings, Key
+from ..core.jsontext import dumps
 from ..io.scratch import RECORD, RELEASE, Item, Row, load
 from .compile import (
     ItemKey,
@@ -49,7 +50,7 @@ class RecordMerger:
         self.rules = rules
         self.versioned = versioned
         self.linked = linked
-        self.dumps = {"ensure_ascii": ascii_only, "separators": (",", ":")}
+        self.ascii_only = ascii_only
         self.max_locations = max_locations
         self.reset()
 
@@ -65,7 +66,7 @@ class RecordMerger:
         for ocid, rows in groups:
             record = self.record(ocid, load(rows))
             if record is not None:
-                texts.append(json.dumps(record, **self.dumps))
+                texts.append(dumps(record, ascii_only=self.ascii_only))
         return texts, self.findings, self.counts
 
     def record(self, ocid: str, items: list[Item]) -> dict | None:
