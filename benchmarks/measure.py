@@ -7,6 +7,7 @@ descendants, sampled every 20 ms from /proc (Linux). Elsewhere, the peak of the 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import statistics
 import subprocess
@@ -49,18 +50,14 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-_COMPILED: list[bool] = []
-
-
+@functools.cache
 def _compile_once() -> None:
     """Write the bytecode of the installed toolkit, as pip does when it installs a wheel."""
-    if not _COMPILED:
-        import compileall
+    import compileall
 
-        import ocds_cdmx
+    import ocds_cdmx
 
-        compileall.compile_dir(str(Path(ocds_cdmx.__file__).parent), quiet=1)
-        _COMPILED.append(True)
+    compileall.compile_dir(str(Path(ocds_cdmx.__file__).parent), quiet=1)
 
 
 def run(

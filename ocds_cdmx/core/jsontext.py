@@ -1,9 +1,9 @@
 """JSON text out, fast and byte for byte what the standard library writes.
 
 Why orjson (a runtime dependency; MIT or Apache-2.0): encoding releases and records is most of what
-``cdmx merge`` and ``cdmx convert`` do after reading, and ``benchmarks/components.py`` encodes the
-same 10,000 releases in 0.17 s with orjson and in 1.0 s with ``json.dumps`` (0.14 s and 1.2 s keys
-sorted, as the release ids' hashes need). The text must stay exactly what ``json.dumps(...,
+``cdmx merge`` and ``cdmx convert`` do after reading, and on the 10,000 releases of
+``benchmarks/generate.py`` orjson took 0.17 s where ``json.dumps`` took 1.0 s (0.22 s and 1.2 s with
+keys sorted, as the release ids' hashes need; measured on 2 December 2026, in the issue's note). The text must stay exactly what ``json.dumps(...,
 ensure_ascii=False, separators=(",", ":"))`` writes: the outputs are compared byte for byte with
 ocdskit's, and a release id is the hash of that text, so a different byte would mint new ids for
 unchanged releases on the night after an upgrade. orjson writes the same bytes except:
@@ -11,16 +11,11 @@ unchanged releases on the night after an upgrade. orjson writes the same bytes e
 - small floats: Python writes ``1e-05`` and ``5.5e-08`` where orjson writes ``0.00001`` and
   ``5.5e-8``. :func:`_differs` finds every such number in orjson's text (and, rarely, a string
   that looks like one): those values are encoded again with ``json.dumps``. ``tests/test_jsontext.py``
-  puts this to millions of random floats;
+  puts this to 200,000 random floats (a one-off check, to 3 million);
 - integers beyond 64 bits, lone surrogates, keys that are not strings and types it does not know:
   orjson refuses them, and ``json.dumps`` takes over (and raises as it always did);
 - ``NaN`` and infinities, which orjson writes as ``null``: nothing the toolkit reads holds them (the
   JSON reader refuses them, and cells never give them).
-
-:func:`loads` reads the text of one value that the JSON reader has already read (so it holds no
-``NaN``, no ``1e400`` and no lone surrogate) with orjson, as ``json.loads`` would: orjson reads an
-integer beyond 64 bits as a float, so a text with a number of 19 digits or more (:data:`_LONG_NUMBER`,
-found in strings too, rarely) is read by ``json.loads``, which keeps it exact.
 """
 
 from __future__ import annotations
@@ -44,8 +39,6 @@ def _differs(text: bytes) -> bool:
 
 _COMPACT = (",", ":")
 #: A number of 19 digits or more (in orjson's reading, a float beyond 64 bits).
-_LONG_NUMBER = re.compile(r"[0-9]{19}")
-_LONG_NUMBER_BYTES = re.compile(rb"[0-9]{19}")
 
 
 def _encode(value: Any, sort_keys: bool) -> bytes | str:
@@ -72,14 +65,3 @@ def dumps(value: Any, *, sort_keys: bool = False, ascii_only: bool = False) -> s
         return json.dumps(value, ensure_ascii=True, separators=_COMPACT, sort_keys=sort_keys)
     text = _encode(value, sort_keys)
     return text.decode("utf-8") if isinstance(text, bytes) else text
-
-
-def loads(text: str | bytes) -> Any:
-    """The value of one JSON text, as ``json.loads`` gives it."""
-    long_number = _LONG_NUMBER if isinstance(text, str) else _LONG_NUMBER_BYTES
-    if long_number.search(text):
-        return json.loads(text)
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import os
 import re
 from collections import deque
@@ -18,7 +19,6 @@ from typing import Any
 
 from ..core.errors import CdmxError, VersionError
 from ..core.findings import Findings
-from ..core.jsontext import loads
 from ..core.ocds import is_record, package_key
 from ..core.options import ValidateOptions, with_fields
 from ..core.results import Result
@@ -386,7 +386,7 @@ def _check_texts(task: tuple[str, list[tuple[tuple, str]]]) -> Findings:
     assert _WORKER is not None
     validator, profile = _WORKER
     source, batch = task
-    return validator.check_batch(profile, source, ((path, loads(text)) for path, text in batch))
+    return validator.check_batch(profile, source, ((path, json.loads(text)) for path, text in batch))
 
 
 class _Shared:
